@@ -1,0 +1,58 @@
+# Refuge Screen: the two commands a fresh machine needs are `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help venv venv-dev run serve test lint format migrate bench clean
+
+help:
+	@echo "make run    - install, migrate, load fixtures and serve on http://$(HOST):$(PORT)/"
+	@echo "make test   - install dev dependencies and run the whole test suite"
+	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make serve  - production server (gunicorn; env-driven settings)"
+	@echo "make bench  - engine benchmark (prints figures; not a test)"
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+venv-dev: $(VENV)/.installed-dev
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loadprofiles
+
+run: migrate
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: migrate
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput
+	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/gunicorn config.wsgi:application \
+		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+
+test: venv-dev
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: venv-dev
+	$(PY) bench/engine_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache db.sqlite3

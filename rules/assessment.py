@@ -1,0 +1,93 @@
+"""The result of one evaluation: candidate outcomes with their reasons. A triage aid, never a decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DISCLAIMER = (
+    "This is a screening of candidate grounds for a caseworker to examine. It is not a decision on refugee "
+    "status or any other protection: every outcome must be checked against the facts, credibility and current "
+    "country information."
+)
+
+STRENGTH_ORDER = {"strong": 0, "arguable": 1, "needs_information": 2}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One condition of the rule that held: a question's answer, or an earlier outcome."""
+
+    condition: dict  # the normalised leaf, e.g. {"q": "military_situation", "in": [...]}
+    holds: str  # "true", or "unknown" (a missing answer that keeps the rule open)
+    negated: bool = False  # the rule needed this condition to be false
+    question: str | None = None
+    answer: Any = None
+    source: str | None = None  # "answer" or "country_profile"
+    outcome: str | None = None
+
+    def as_dict(self) -> dict:
+        out: dict[str, Any] = {"condition": self.condition, "holds": self.holds, "negated": self.negated}
+        if self.question is not None:
+            out.update(question=self.question, answer=self.answer, source=self.source)
+        if self.outcome is not None:
+            out["outcome"] = self.outcome
+        return out
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    id: str
+    category: str
+    title: str
+    strength: str
+    missing_questions: tuple[str, ...]
+    citations: tuple[dict, ...]
+    rules: tuple[str, ...]
+    rationale: str
+    reasons: tuple[Reason, ...] = ()
+    evidence: tuple[str, ...] = ()
+    downgraded_by: str | None = None  # "P1" when post-processing lowered the strength
+
+    def as_dict(self, *, detail: bool = True) -> dict:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "category": self.category,
+            "strength": self.strength,
+            "missing_questions": list(self.missing_questions),
+            "citations": list(self.citations),
+            "rules": list(self.rules),
+        }
+        if detail:
+            out.update(
+                title=self.title,
+                rationale=self.rationale,
+                reasons=[r.as_dict() for r in self.reasons],
+                evidence=list(self.evidence),
+                downgraded_by=self.downgraded_by,
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class Assessment:
+    ruleset_version: str
+    ruleset_sha256: str
+    outcomes: tuple[OutcomeResult, ...]
+    unanswered: tuple[str, ...]
+    country_profile_used: dict = field(default_factory=dict)  # {question: {value, source, date}}
+    disclaimer: str = DISCLAIMER
+
+    def outcome(self, outcome_id: str) -> OutcomeResult | None:
+        return next((o for o in self.outcomes if o.id == outcome_id), None)
+
+    def as_dict(self, *, detail: bool = True) -> dict:
+        out = {
+            "ruleset": {"version": self.ruleset_version, "sha256": self.ruleset_sha256},
+            "outcomes": [o.as_dict(detail=detail) for o in self.outcomes],
+            "unanswered": list(self.unanswered),
+        }
+        if detail:
+            out["country_profile_used"] = self.country_profile_used
+            out["disclaimer"] = self.disclaimer
+        return out

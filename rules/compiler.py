@@ -1,0 +1,243 @@
+"""Compiles the rules-as-data into a durable_rules ruleset definition (pure data; no durable import).
+
+How three-valued rules run on a two-valued engine (see rules/README.md for the full account):
+
+* Literals. Every distinct leaf on a question gets four literals, computed in Python from the question's status
+  (ok / miss / na) and answer:  T(l) = ok and test;  P(l) = miss, or ok and test;  T(not l) = na, or ok and
+  not test;  P(not l) = na or miss, or ok and not test.  The true ones are asserted as facts {"l": id}.
+  Outcome leaves get the same four literals; the positive ones are asserted by the action of the rule that
+  emits the outcome (chaining), the negated ones at a gate once every rule they depend on has run.
+* Variants. Each spec rule becomes three variants: strong = T(when) and T(strong_if); arguable = T(when);
+  needs_information = P(when) (none when emit_on_unknown is false). Each variant is put in negation normal
+  form and expanded to disjunctive normal form: one flat `all` durable rule per conjunct, joining literal
+  facts. The lowest-`pri` variant to fire sets the outcome (first writer wins); rules are prioritised in
+  file order so an outcome is settled before any later rule reads it.
+* Strata. A rule that negates an outcome waits for a gate fact of its stratum, asserted (with the negated
+  literals) only when everything before it has quiesced: durable does not re-check `$not` after an
+  activation is queued, so the engine never uses `$not`, `any` or `$or` at all.
+* Post-processing P1 runs behind a final gate.
+Every rule has "dist": 0 (one fact may match several patterns).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import conditions as c
+from .model import P1_TRIGGER, Ruleset, p1_applies_to
+
+VARIANTS = ("strong", "arguable", "needs_information")
+CTX = "ctx"  # the context fact every evaluation asserts; the start rule fires on it
+FINAL_GATE = "gate_final"
+
+
+@dataclass(frozen=True)
+class QuestionLiteral:
+    id: str
+    question: str
+    leaf: dict  # normalised question leaf
+    mode: str  # "T", "P", "NT" (T of the negation) or "NP"
+
+
+@dataclass(frozen=True)
+class OutcomeLiteral:
+    id: str
+    leaf: dict  # normalised outcome leaf
+    mode: str
+
+
+@dataclass(frozen=True)
+class Conjunct:
+    name: str  # durable rule name
+    rule_index: int
+    variant: str
+    literals: tuple[str, ...]
+
+
+@dataclass
+class CompiledRuleset:
+    name: str  # unique durable ruleset name (one per version and content hash)
+    definition: dict  # durable_rules JSON ruleset (without any "run" keys)
+    question_literals: dict[str, QuestionLiteral]
+    outcome_literals: dict[str, OutcomeLiteral]
+    conjuncts: dict[str, Conjunct]
+    strata: list[int]  # stratum of each rule
+    # outcome id -> outcome literals it can satisfy (asserted by the action that emits it)
+    literals_by_outcome: dict[str, list[str]] = field(default_factory=dict)
+    # stratum -> negated outcome literals to assert at its gate
+    negated_by_stratum: dict[int, list[str]] = field(default_factory=dict)
+    p1_literal: str = ""
+
+
+class _Literals:
+    """Interns literals so each distinct condition is defined once."""
+
+    def __init__(self):
+        self.question: dict[str, QuestionLiteral] = {}
+        self.outcome: dict[str, OutcomeLiteral] = {}
+        self._ids: dict[tuple[str, str], str] = {}
+
+    def get(self, leaf: dict, mode: str) -> str:
+        key = (c.leaf_key(leaf), mode)
+        if key not in self._ids:
+            if "q" in leaf:
+                lid = f"q{len(self.question)}"
+                self.question[lid] = QuestionLiteral(lid, leaf["q"], leaf, mode)
+            else:
+                lid = f"o{len(self.outcome)}"
+                self.outcome[lid] = OutcomeLiteral(lid, leaf, mode)
+            self._ids[key] = lid
+        return self._ids[key]
+
+
+# A DNF is a list of conjuncts; a conjunct is a frozenset of literal ids. [] is FALSE, [frozenset()] is TRUE.
+DNF = list[frozenset]
+
+
+def _or(parts: list[DNF]) -> DNF:
+    return [conj for part in parts for conj in part]
+
+
+def _and(parts: list[DNF]) -> DNF:
+    result: DNF = [frozenset()]
+    for part in parts:
+        result = [a | b for a, b in itertools.product(result, part)]
+    return result
+
+
+def _simplify(dnf: DNF) -> DNF:
+    """Drop duplicate conjuncts and conjuncts that contain another (absorption): fewer firings."""
+    unique = sorted(set(dnf), key=lambda s: (len(s), sorted(s)))
+    kept: DNF = []
+    for conj in unique:
+        if not any(k <= conj for k in kept):
+            kept.append(conj)
+    return kept
+
+
+def to_dnf(cond: dict, mode: str, negated: bool, literals: _Literals) -> DNF:
+    """DNF of T(cond) (mode "T") or P(cond) (mode "P"), of its negation when `negated`."""
+    if "all" in cond or "any" in cond:
+        children = [to_dnf(ch, mode, negated, literals) for ch in cond.get("all") or cond["any"]]
+        conjunctive = ("all" in cond) != negated  # De Morgan
+        return _and(children) if conjunctive else _or(children)
+    if "not" in cond:
+        return to_dnf(cond["not"], mode, not negated, literals)
+    if "always" in cond:
+        return [frozenset()] if cond["always"] != negated else []
+    return [frozenset({literals.get(cond, ("N" if negated else "") + mode)})]
+
+
+def _negated_outcome_modes(dnf: DNF, literals: _Literals) -> bool:
+    return any(literals.outcome.get(lid) and literals.outcome[lid].mode.startswith("N") for conj in dnf for lid in conj)
+
+
+def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
+    literals = _Literals()
+    rule_variants: list[dict[str, DNF]] = []
+    for rule in ruleset.rules:
+        when_t = to_dnf(rule.when, "T", False, literals)
+        variants = {"arguable": when_t}
+        if rule.strong_if is not None:
+            variants["strong"] = _and([when_t, to_dnf(rule.strong_if, "T", False, literals)])
+        if rule.emit_on_unknown:
+            variants["needs_information"] = to_dnf(rule.when, "P", False, literals)
+        rule_variants.append({k: _simplify(v) for k, v in variants.items()})
+
+    # Strata: a rule that negates an outcome runs after the rules emitting that outcome have quiesced.
+    emitter = {rule.outcome: i for i, rule in enumerate(ruleset.rules)}
+    strata: list[int] = []
+    negated_by_stratum: dict[int, set[str]] = {}
+    for variants in rule_variants:
+        stratum = 0
+        for dnf in variants.values():
+            for conj in dnf:
+                for lid in conj:
+                    lit = literals.outcome.get(lid)
+                    if lit is None:
+                        continue
+                    ids = lit.leaf.get("outcome_any") or [lit.leaf["outcome"]]
+                    deps = max(strata[emitter[o]] for o in ids)
+                    stratum = max(stratum, deps + 1 if lit.mode.startswith("N") else deps)
+        strata.append(stratum)
+        for dnf in variants.values():
+            for conj in dnf:
+                for lid in conj:
+                    if lid in literals.outcome and literals.outcome[lid].mode.startswith("N"):
+                        negated_by_stratum.setdefault(stratum, set()).add(lid)
+
+    p1_literal = literals.get(P1_TRIGGER, "T")
+    definition: dict[str, Any] = {
+        # Fires on the context fact of every evaluation, so delete_state always finds an actioned state.
+        "start": {"all": [{"m": {"l": CTX}}], "pri": 0, "dist": 0},
+        # Alpha-match every literal / outcome fact and never fire (a batch assert fails on a fact matching nothing).
+        "sink": {"all": [{"m": {"$ex": {"l": 1}}}, {"n": {"never": 1}}], "pri": 0, "dist": 0},
+        "sink_outcomes": {"all": [{"m": {"$ex": {"o": 1}}}, {"n": {"never": 1}}], "pri": 0, "dist": 0},
+    }
+    conjuncts: dict[str, Conjunct] = {}
+    for i, (rule, variants) in enumerate(zip(ruleset.rules, rule_variants, strict=True)):
+        gate = [f"gate_{strata[i]}"] if strata[i] else []
+        for variant_index, variant in enumerate(VARIANTS):
+            for n, conj in enumerate(variants.get(variant, [])):
+                lits = tuple(sorted(conj)) + tuple(gate)
+                if not lits:
+                    lits = (CTX,)
+                name = f"{rule.id}.{variant}.{n}"
+                definition[name] = {
+                    "all": [{f"m{k}": {"l": lid}} for k, lid in enumerate(lits)],
+                    "pri": 1 + 3 * i + variant_index,
+                    "dist": 0,
+                }
+                conjuncts[name] = Conjunct(name, i, variant, lits)
+    # P1 behind the final gate: one firing per strong outcome it applies to.
+    definition["P1"] = {
+        "all": [
+            {"g": {"l": FINAL_GATE}},
+            {"t": {"l": p1_literal}},
+            {"o": {"$and": [{"p1": True}, {"s": "strong"}]}},
+        ],
+        "pri": 1 + 3 * len(ruleset.rules),
+        "dist": 0,
+    }
+
+    literals_by_outcome: dict[str, list[str]] = {}
+    for lid, lit in literals.outcome.items():
+        if lit.mode.startswith("N"):
+            continue
+        for outcome_id in lit.leaf.get("outcome_any") or [lit.leaf["outcome"]]:
+            literals_by_outcome.setdefault(outcome_id, []).append(lid)
+
+    return CompiledRuleset(
+        name=f"{ruleset.slug}.{ruleset.version}.{ruleset.sha256[:16]}",
+        definition=definition,
+        question_literals=literals.question,
+        outcome_literals=literals.outcome,
+        conjuncts=conjuncts,
+        strata=strata,
+        literals_by_outcome=literals_by_outcome,
+        negated_by_stratum={k: sorted(v) for k, v in negated_by_stratum.items()},
+        p1_literal=p1_literal,
+    )
+
+
+def question_literal_true(lit: QuestionLiteral, status: str, value: Any) -> bool:
+    """Is a question literal true, given its question's status and answer?"""
+    if status == c.OK:
+        holds = c.test_answer(lit.leaf, value)
+        return holds if lit.mode in ("T", "P") else not holds
+    if status == c.MISS:
+        return lit.mode in ("P", "NP")
+    return lit.mode in ("NT", "NP")  # not applicable: the leaf is FALSE, its negation TRUE
+
+
+def outcome_literal_satisfied(lit: OutcomeLiteral, strength: str) -> bool:
+    """Does emitting one of the literal's outcomes with `strength` make the positive literal true?"""
+    if lit.leaf.get("strength") == "strong":
+        return strength == "strong" or (lit.mode == "P" and strength == "needs_information")
+    return strength in ("strong", "arguable") or (lit.mode == "P" and strength == "needs_information")
+
+
+def p1_eligible(ruleset: Ruleset, outcome_id: str) -> bool:
+    return p1_applies_to(ruleset.outcomes[outcome_id])

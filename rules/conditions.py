@@ -1,0 +1,200 @@
+"""The condition grammar of show_if, when and strong_if, and its three-valued (Kleene) semantics.
+
+A condition is a mapping. Leaves test one question (`q`) or earlier outcomes (`outcome`, `outcome_any`);
+`all`, `any` and `not` combine them. This module normalises conditions (named sets expanded) and evaluates
+them; the durable_rules compiler and the test oracle both build on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+# Truth values of the three-valued logic.
+TRUE, FALSE, UNKNOWN = "true", "false", "unknown"
+
+# Question statuses: answered, applicable but missing (unanswered or `unknown`), not applicable.
+OK, MISS, NA = "ok", "miss", "na"
+
+# Leaf operators on a question, with the answer types they accept.
+QUESTION_OPERATORS = {
+    "eq": {"single_choice", "boolean", "country", "text", "integer", "date"},
+    "ne": {"single_choice", "boolean", "country", "text", "integer", "date"},
+    "in": {"single_choice", "country"},
+    "in_set": {"single_choice", "country"},
+    "any_of": {"multi_choice"},
+    "any_of_set": {"multi_choice"},
+    "only": {"multi_choice"},
+    "count_of": {"multi_choice"},
+    "lt": {"integer"},
+    "gte": {"integer"},
+}
+COMBINATORS = ("all", "any", "not")
+OUTCOME_STRENGTHS = ("strong", "arguable", "needs_information")
+
+
+def expand_sets(values: list, sets: Mapping[str, list]) -> list:
+    """Expand `$name` references inside a set (e.g. protection_outcomes) recursively."""
+    out: list = []
+    for value in values:
+        if isinstance(value, str) and value.startswith("$"):
+            out.extend(expand_sets(sets[value[1:]], sets))
+        else:
+            out.append(value)
+    return out
+
+
+def normalise(cond: Mapping[str, Any], sets: Mapping[str, list]) -> dict:
+    """Return an equivalent condition using only the core operators.
+
+    in_set -> in, any_of_set -> any_of, outcome_any_set -> outcome_any, count_of/gte keeps both keys.
+    """
+    if "all" in cond:
+        return {"all": [normalise(c, sets) for c in cond["all"]]}
+    if "any" in cond:
+        return {"any": [normalise(c, sets) for c in cond["any"]]}
+    if "not" in cond:
+        return {"not": normalise(cond["not"], sets)}
+    if "always" in cond:
+        return {"always": bool(cond["always"])}
+    if "outcome_any_set" in cond:
+        return {"outcome_any": expand_sets(sets[cond["outcome_any_set"]], sets)}
+    if "outcome_any" in cond:
+        return {"outcome_any": list(cond["outcome_any"])}
+    if "outcome" in cond:
+        leaf = {"outcome": cond["outcome"]}
+        if "strength" in cond:
+            leaf["strength"] = cond["strength"]
+        return leaf
+    q = cond["q"]
+    if "in_set" in cond:
+        return {"q": q, "in": expand_sets(sets[cond["in_set"]], sets)}
+    if "any_of_set" in cond:
+        return {"q": q, "any_of": expand_sets(sets[cond["any_of_set"]], sets)}
+    if "count_of" in cond:
+        return {"q": q, "count_of": list(cond["count_of"]), "gte": cond["gte"]}
+    return dict(cond)
+
+
+def leaf_operator(leaf: Mapping[str, Any]) -> str:
+    """The operator of a question leaf (count_of wins over its companion gte)."""
+    if "count_of" in leaf:
+        return "count_of"
+    for op in QUESTION_OPERATORS:
+        if op in leaf:
+            return op
+    raise ValueError(f"not a question leaf: {leaf!r}")
+
+
+def test_answer(leaf: Mapping[str, Any], value: Any) -> bool:
+    """Two-valued test of an answered question's value against a (normalised) question leaf."""
+    op = leaf_operator(leaf)
+    if op == "eq":
+        return value == leaf["eq"]
+    if op == "ne":
+        return value != leaf["ne"]
+    if op == "in":
+        return value in leaf["in"]
+    if op == "any_of":
+        return any(v in leaf["any_of"] for v in value)
+    if op == "only":
+        return bool(value) and all(v in leaf["only"] for v in value)
+    if op == "count_of":
+        return sum(1 for v in set(value) if v in leaf["count_of"]) >= leaf["gte"]
+    if op == "lt":
+        return value < leaf["lt"]
+    if op == "gte":
+        return value >= leaf["gte"]
+    raise ValueError(f"unknown operator {op}")
+
+
+def question_leaf_value(leaf: Mapping[str, Any], status: str, value: Any) -> str:
+    """Three-valued value of a question leaf: na -> FALSE, miss -> UNKNOWN, ok -> the test."""
+    if status == NA:
+        return FALSE
+    if status == MISS:
+        return UNKNOWN
+    return TRUE if test_answer(leaf, value) else FALSE
+
+
+def outcome_leaf_value(leaf: Mapping[str, Any], emitted: Mapping[str, str]) -> str:
+    """Three-valued value of an outcome leaf, given {outcome_id: strength} of the outcomes emitted so far."""
+    ids = leaf["outcome_any"] if "outcome_any" in leaf else [leaf["outcome"]]
+    want_strong = leaf.get("strength") == "strong"
+    result = FALSE
+    for outcome_id in ids:
+        strength = emitted.get(outcome_id)
+        if strength is None:
+            continue
+        if strength == "needs_information":
+            result = UNKNOWN
+        elif not want_strong or strength == "strong":
+            return TRUE
+    return result
+
+
+def evaluate(
+    cond: Mapping[str, Any],
+    question_leaf: Callable[[Mapping[str, Any]], str],
+    outcome_leaf: Callable[[Mapping[str, Any]], str],
+) -> str:
+    """Kleene evaluation of a normalised condition; leaves are delegated to the two callbacks."""
+    if "all" in cond:
+        values = [evaluate(c, question_leaf, outcome_leaf) for c in cond["all"]]
+        if FALSE in values:
+            return FALSE
+        return UNKNOWN if UNKNOWN in values else TRUE
+    if "any" in cond:
+        values = [evaluate(c, question_leaf, outcome_leaf) for c in cond["any"]]
+        if TRUE in values:
+            return TRUE
+        return UNKNOWN if UNKNOWN in values else FALSE
+    if "not" in cond:
+        value = evaluate(cond["not"], question_leaf, outcome_leaf)
+        return {TRUE: FALSE, FALSE: TRUE, UNKNOWN: UNKNOWN}[value]
+    if "always" in cond:
+        return TRUE if cond["always"] else FALSE
+    if "outcome" in cond or "outcome_any" in cond:
+        return outcome_leaf(cond)
+    return question_leaf(cond)
+
+
+def iter_leaves(cond: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every leaf of a condition, depth first."""
+    if "all" in cond or "any" in cond:
+        for child in cond.get("all") or cond.get("any"):
+            yield from iter_leaves(child)
+    elif "not" in cond:
+        yield from iter_leaves(cond["not"])
+    else:
+        yield cond
+
+
+def referenced_questions(cond: Mapping[str, Any] | None) -> list[str]:
+    """Sorted, deduplicated ids of the questions a condition tests."""
+    if not cond:
+        return []
+    return sorted({leaf["q"] for leaf in iter_leaves(cond) if "q" in leaf})
+
+
+def referenced_outcomes(cond: Mapping[str, Any] | None) -> list[str]:
+    if not cond:
+        return []
+    ids: set[str] = set()
+    for leaf in iter_leaves(cond):
+        if "outcome" in leaf:
+            ids.add(leaf["outcome"])
+        elif "outcome_any" in leaf:
+            ids.update(leaf["outcome_any"])
+    return sorted(ids)
+
+
+def leaf_key(leaf: Mapping[str, Any]) -> str:
+    """A canonical text for a leaf, so equal leaves share one literal."""
+    parts = []
+    for key in sorted(leaf):
+        value = leaf[key]
+        if isinstance(value, list):
+            value = "[" + ",".join(str(v) for v in value) + "]"
+        parts.append(f"{key}={value}")
+    return ";".join(parts)

@@ -1,0 +1,116 @@
+"""evaluate(answers) -> Assessment: validation, country-profile defaults, the engine, and the explanation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import conditions as c
+from .assessment import Assessment, OutcomeResult, Reason
+from .engine import Fired, engine_for
+from .loader import load_ruleset
+from .model import Ruleset
+from .profiles import apply_country_profile
+from .validation import AnswerError, InvalidAnswers, validate_answers
+
+
+def validate(answers: Any, *, ruleset: Ruleset | None = None) -> list[AnswerError]:
+    """Every problem with an answer set (empty when it is valid)."""
+    ruleset = ruleset or load_ruleset()
+    return validate_answers(ruleset.questionnaire, answers)[1]
+
+
+def evaluate(
+    answers: Any,
+    *,
+    ruleset: Ruleset | None = None,
+    country_profile: Mapping[str, Mapping[str, Any]] | None = None,
+    apply_country_profile_defaults: bool = False,
+) -> Assessment:
+    """Evaluate one answer set. Raises InvalidAnswers (nothing evaluated) when any answer is invalid.
+
+    country_profile: the `values` of a country profile ({question: {value, source, date}}); its defaults are
+    used only with apply_country_profile_defaults=True.
+    """
+    ruleset = ruleset or load_ruleset()
+    questionnaire = ruleset.questionnaire
+    normalised, errors = validate_answers(questionnaire, answers)
+    if errors:
+        raise InvalidAnswers(errors)
+    used: dict[str, dict] = {}
+    if apply_country_profile_defaults and country_profile:
+        normalised, used = apply_country_profile(questionnaire, normalised, country_profile)
+    statuses = questionnaire.statuses(normalised)
+    fired = engine_for(ruleset).run(statuses, normalised)
+    outcomes = tuple(_outcome_result(ruleset, fired[oid], statuses, normalised, used, fired) for oid in sorted(fired))
+    unanswered = tuple(q.id for q in questionnaire.questions if statuses[q.id] == c.MISS and q.id not in normalised)
+    return Assessment(
+        ruleset_version=ruleset.version,
+        ruleset_sha256=ruleset.sha256,
+        outcomes=outcomes,
+        unanswered=unanswered,
+        country_profile_used=used,
+    )
+
+
+def _outcome_result(ruleset, result: Fired, statuses, answers, used, fired) -> OutcomeResult:
+    outcome = ruleset.outcomes[result.outcome]
+    rule = next(r for r in ruleset.rules if r.id == result.rule)
+    missing: tuple[str, ...] = ()
+    if result.strength == "needs_information":
+        missing = tuple(q for q in rule.when_questions if statuses[q] == c.MISS)
+    return OutcomeResult(
+        id=outcome.id,
+        category=outcome.category,
+        title=outcome.title,
+        strength=result.strength,
+        missing_questions=missing,
+        citations=tuple(x.as_dict() for x in outcome.citations),
+        rules=(rule.id,),
+        rationale=rule.rationale,
+        reasons=_reasons(ruleset, result, statuses, answers, used, fired),
+        evidence=outcome.evidence,
+        downgraded_by=result.downgraded_by,
+    )
+
+
+def _reasons(ruleset, result: Fired, statuses, answers, used, fired) -> tuple[Reason, ...]:
+    """The conditions of the firing conjuncts: the answers (and earlier outcomes) that made the rule fire."""
+    compiled = engine_for(ruleset).compiled
+    reasons: list[Reason] = []
+    seen: set[str] = set()
+    for conjunct in result.conjuncts:
+        for lid in conjunct:
+            if lid in seen:
+                continue
+            seen.add(lid)
+            if lid in compiled.question_literals:
+                lit = compiled.question_literals[lid]
+                status = statuses[lit.question]
+                reasons.append(
+                    Reason(
+                        condition=lit.leaf,
+                        holds="unknown" if status == c.MISS else "true",
+                        negated=lit.mode.startswith("N"),
+                        question=lit.question,
+                        answer=answers.get(lit.question) if status == c.OK else None,
+                        source=None if status != c.OK else ("country_profile" if lit.question in used else "answer"),
+                    )
+                )
+            elif lid in compiled.outcome_literals:
+                lit = compiled.outcome_literals[lid]
+                ids = lit.leaf.get("outcome_any") or [lit.leaf["outcome"]]
+                negated = lit.mode.startswith("N")
+                emitted = [o for o in ids if o in fired]
+                holds = "true"
+                if not negated and emitted and all(fired[o].strength == "needs_information" for o in emitted):
+                    holds = "unknown"
+                reasons.append(
+                    Reason(
+                        condition=lit.leaf,
+                        holds=holds,
+                        negated=negated,
+                        outcome=",".join(emitted) if emitted and not negated else None,
+                    )
+                )
+    return tuple(reasons)

@@ -1,0 +1,220 @@
+"""JSON Schemas of the rules-as-data files. The loader validates every file against them before use."""
+
+CONDITION = {
+    "type": "object",
+    "minProperties": 1,
+    "oneOf": [
+        {
+            "required": ["all"],
+            "properties": {"all": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}},
+            "additionalProperties": False,
+        },
+        {
+            "required": ["any"],
+            "properties": {"any": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}}},
+            "additionalProperties": False,
+        },
+        {
+            "required": ["not"],
+            "properties": {"not": {"$ref": "#/$defs/condition"}},
+            "additionalProperties": False,
+        },
+        {"required": ["always"], "properties": {"always": {"const": True}}, "additionalProperties": False},
+        {
+            "required": ["outcome"],
+            "properties": {"outcome": {"type": "string"}, "strength": {"const": "strong"}},
+            "additionalProperties": False,
+        },
+        {
+            "required": ["outcome_any"],
+            "properties": {"outcome_any": {"type": "array", "items": {"type": "string"}}},
+            "additionalProperties": False,
+        },
+        {
+            "required": ["outcome_any_set"],
+            "properties": {"outcome_any_set": {"type": "string"}},
+            "additionalProperties": False,
+        },
+        {
+            "required": ["q"],
+            "properties": {
+                "q": {"type": "string"},
+                "eq": {"type": ["string", "boolean", "integer"]},
+                "ne": {"type": ["string", "boolean", "integer"]},
+                "in": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                "in_set": {"type": "string"},
+                "any_of": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                "any_of_set": {"type": "string"},
+                "only": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                "count_of": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                "lt": {"type": "integer"},
+                "gte": {"type": "integer"},
+            },
+            "additionalProperties": False,
+            "minProperties": 2,
+            "maxProperties": 3,
+        },
+    ],
+}
+
+_CITATION = {
+    "oneOf": [
+        {"type": "string", "minLength": 1},
+        {
+            "type": "object",
+            "required": ["ref", "qr"],
+            "properties": {
+                "ref": {"type": "string", "minLength": 1},
+                "qr": {"type": ["string", "null"]},
+                "qr_note": {"type": "string"},
+            },
+            "additionalProperties": False,
+        },
+    ]
+}
+
+_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_]*$"}
+_TEXT = {"type": "string"}
+
+QUESTIONNAIRE = {
+    "$defs": {"condition": CONDITION},
+    "type": "object",
+    "required": ["meta", "sections", "sets", "questions"],
+    "additionalProperties": False,
+    "properties": {
+        "meta": {"type": "object", "required": ["slug", "version"]},
+        "sections": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "title"],
+                "properties": {"id": _ID, "title": _TEXT},
+            },
+        },
+        "sets": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "questions": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "section", "type", "audience", "prompt", "help"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "section": _ID,
+                    "type": {
+                        "enum": [
+                            "country",
+                            "boolean",
+                            "integer",
+                            "single_choice",
+                            "multi_choice",
+                            "text",
+                            "date",
+                        ]
+                    },
+                    "audience": {"enum": ["claimant", "caseworker", "either"]},
+                    "required": {"type": "boolean"},
+                    "sensitive": {"type": "boolean"},
+                    "prompt": _TEXT,
+                    "caseworker_prompt": _TEXT,
+                    "help": _TEXT,
+                    "caseworker_help": _TEXT,
+                    "show_if": {"$ref": "#/$defs/condition"},
+                    "options": {
+                        "type": "array",
+                        "minItems": 2,
+                        "items": {
+                            "type": "object",
+                            "required": ["id", "label"],
+                            "additionalProperties": False,
+                            "properties": {"id": _ID, "label": _TEXT, "caseworker_label": _TEXT},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+RULESET = {
+    "$defs": {"condition": CONDITION},
+    "type": "object",
+    "required": ["meta", "outcomes", "rules", "post_processing"],
+    "additionalProperties": False,
+    "properties": {
+        "meta": {"type": "object", "required": ["slug", "version"]},
+        "strength_levels": {"type": "array"},
+        "outcomes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "category", "title", "citations", "description"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "category": {"enum": ["convention_ground", "persecution_act", "subsidiary_protection", "flag"]},
+                    "title": _TEXT,
+                    "description": _TEXT,
+                    "citations": {"type": "array", "minItems": 1, "items": _CITATION},
+                    "evidence": {"type": "array", "items": _TEXT},
+                },
+            },
+        },
+        "rules": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "outcome", "legal_md_rule", "rationale", "when"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^R[0-9]+$"},
+                    "outcome": _ID,
+                    "legal_md_rule": {"type": "integer"},
+                    "rationale": {"type": "string", "minLength": 10},
+                    "citations": {"type": "array", "items": _CITATION},
+                    "emit_on_unknown": {"type": "boolean"},
+                    "when": {"$ref": "#/$defs/condition"},
+                    "strong_if": {"$ref": "#/$defs/condition"},
+                },
+            },
+        },
+        "post_processing": {
+            "type": "array",
+            "items": {"type": "object", "required": ["id", "legal_md_rule", "description"]},
+        },
+    },
+}
+
+COUNTRY_PROFILES = {
+    "type": "object",
+    "required": ["profiles"],
+    "properties": {
+        "profiles": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["code", "name", "reviewed", "values"],
+                "properties": {
+                    "code": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                    "name": _TEXT,
+                    "reviewed": {"type": "string", "format": "date"},
+                    "summary": _TEXT,
+                    "values": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": ["value", "source", "date"],
+                            "properties": {
+                                "value": {"type": ["string", "boolean", "integer"]},
+                                "source": {"type": "string", "minLength": 3},
+                                "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                                "note": _TEXT,
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}

@@ -1,0 +1,167 @@
+"""Validation and normalisation of an answer set, before anything is evaluated.
+
+Every problem is reported at once, each with the question id, a machine code and a plain message. An invalid
+answer set is never evaluated. Partial answer sets are valid: what is missing gives needs_information.
+Error messages never repeat the answer value: answers can be special-category data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from . import conditions as c
+from .countries import COUNTRIES
+from .model import Questionnaire
+
+INTEGER_MIN, INTEGER_MAX = 0, 130
+TEXT_MAX_LENGTH = 500
+# A multi-choice answer cannot combine one of these with any other option ("None of these" and "Protests").
+EXCLUSIVE_OPTIONS = frozenset({"none", "not_applicable", "prefer_not_to_say", "unknown"})
+
+
+class ErrorCode(StrEnum):
+    """Machine-readable error codes; API clients branch on them. Never rename one."""
+
+    NOT_AN_OBJECT = "not_an_object"
+    UNKNOWN_QUESTION = "unknown_question"
+    INVALID_TYPE = "invalid_type"
+    UNKNOWN_OPTION = "unknown_option"
+    DUPLICATE_OPTION = "duplicate_option"
+    EXCLUSIVE_OPTION = "exclusive_option"
+    OUT_OF_RANGE = "out_of_range"
+    TOO_LONG = "too_long"
+    INVALID_DATE = "invalid_date"
+    INVALID_COUNTRY = "invalid_country"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True)
+class AnswerError:
+    question: str | None
+    code: ErrorCode
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"question": self.question, "code": str(self.code), "message": self.message}
+
+
+class InvalidAnswers(ValueError):
+    """Raised by evaluate() for an invalid answer set; `errors` lists every problem."""
+
+    def __init__(self, errors: list[AnswerError]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e.question}: {e.code}" for e in errors))
+
+
+_TYPE_NAMES = {
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "country": "an ISO 3166-1 alpha-2 country code such as RU",
+    "date": "a date written YYYY-MM-DD",
+    "text": "text",
+    "single_choice": "one option id",
+    "multi_choice": "a list of option ids",
+}
+
+
+def _check_value(question, value: Any) -> tuple[Any, list[AnswerError]]:
+    """Return the normalised value and the problems with it."""
+    qid, qtype = question.id, question.type
+
+    def err(code, message):
+        return value, [AnswerError(qid, code, message)]
+
+    expected = f"must be {_TYPE_NAMES[qtype]}"
+    if qtype == "boolean":
+        if not isinstance(value, bool):
+            return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
+    elif qtype == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
+        if not INTEGER_MIN <= value <= INTEGER_MAX:
+            return err(ErrorCode.OUT_OF_RANGE, f"The answer must be between {INTEGER_MIN} and {INTEGER_MAX}.")
+    elif qtype == "country":
+        if not isinstance(value, str):
+            return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
+        if value not in COUNTRIES:
+            hint = " Use upper case." if value.upper() in COUNTRIES else ""
+            return err(ErrorCode.INVALID_COUNTRY, f"The answer {expected}.{hint}")
+    elif qtype == "date":
+        if not isinstance(value, str):
+            return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
+        try:
+            if len(value) != 10:
+                raise ValueError
+            dt.date.fromisoformat(value)
+        except ValueError:
+            return err(ErrorCode.INVALID_DATE, "The answer must be a real date written YYYY-MM-DD.")
+    elif qtype == "text":
+        if not isinstance(value, str):
+            return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
+        value = value.strip()
+        if len(value) > TEXT_MAX_LENGTH:
+            return err(ErrorCode.TOO_LONG, f"The answer must be {TEXT_MAX_LENGTH} characters or fewer.")
+    elif qtype == "single_choice":
+        if not isinstance(value, str):
+            return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
+        if value not in question.option_ids:
+            return err(ErrorCode.UNKNOWN_OPTION, f"The answer must be one of: {', '.join(question.option_ids)}.")
+    elif qtype == "multi_choice":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
+        unknown = [v for v in value if v not in question.option_ids]
+        if unknown:
+            return err(ErrorCode.UNKNOWN_OPTION, f"Each option must be one of: {', '.join(question.option_ids)}.")
+        if len(set(value)) != len(value):
+            return err(ErrorCode.DUPLICATE_OPTION, "Each option can be chosen only once.")
+        exclusive = sorted(EXCLUSIVE_OPTIONS.intersection(value))
+        if exclusive and len(value) > 1:
+            return err(ErrorCode.EXCLUSIVE_OPTION, f"{exclusive[0]!r} cannot be combined with other options.")
+        value = sorted(value, key=question.option_ids.index)
+    return value, []
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def validate_answers(questionnaire: Questionnaire, answers: Any) -> tuple[dict[str, Any], list[AnswerError]]:
+    """Check an answer set. Returns (normalised answers, errors); the answers are usable only without errors.
+
+    Normalisation: null, "" and [] mean "not answered" and are dropped; text is stripped; multi-choice
+    options are put in questionnaire order.
+    """
+    if not isinstance(answers, Mapping):
+        return {}, [AnswerError(None, ErrorCode.NOT_AN_OBJECT, "Answers must be an object of question id: answer.")]
+    errors: list[AnswerError] = []
+    normalised: dict[str, Any] = {}
+    for qid, value in answers.items():
+        question = questionnaire.by_id.get(qid) if isinstance(qid, str) else None
+        if question is None:
+            errors.append(AnswerError(str(qid), ErrorCode.UNKNOWN_QUESTION, "There is no question with this id."))
+            continue
+        if _is_empty(value):
+            continue
+        value, problems = _check_value(question, value)
+        errors.extend(problems)
+        if not problems:
+            normalised[qid] = value
+    if not errors:
+        statuses = questionnaire.statuses(normalised)
+        for qid in normalised:
+            if statuses[qid] == c.NA:
+                errors.append(
+                    AnswerError(
+                        qid,
+                        ErrorCode.NOT_APPLICABLE,
+                        "This question does not apply given the other answers (its show_if condition is false); "
+                        "remove the answer.",
+                    )
+                )
+    order = {q.id: i for i, q in enumerate(questionnaire.questions)}
+    errors.sort(key=lambda e: (order.get(e.question, len(order)), e.question or "", e.code))
+    return normalised, errors

@@ -40,6 +40,9 @@ class QuestionLiteral:
     leaf: dict  # normalised question leaf
     mode: str  # "T", "P", "NT" (T of the negation) or "NP"
 
+    def __post_init__(self):
+        object.__setattr__(self, "test", c.compile_test(self.leaf))
+
 
 @dataclass(frozen=True)
 class OutcomeLiteral:
@@ -69,6 +72,8 @@ class CompiledRuleset:
     # stratum -> negated outcome literals to assert at its gate
     negated_by_stratum: dict[int, list[str]] = field(default_factory=dict)
     p1_literal: str = ""
+    buckets: list[str] = field(default_factory=list)  # bucket attribute of each rule's answers pattern
+    alpha_stack_bound: int = 0
 
 
 class _Literals:
@@ -169,9 +174,22 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                         negated_by_stratum.setdefault(stratum, set()).add(lid)
 
     p1_literal = literals.get(P1_TRIGGER, "T")
+    # How often each question literal is used: tests are ordered most-shared first, so patterns share
+    # alpha-network prefixes.
+    frequency: dict[str, int] = {}
+    for variants in rule_variants:
+        for dnf in variants.values():
+            for conj in dnf:
+                for lid in conj:
+                    frequency[lid] = frequency.get(lid, 0) + 1
+
+    def answers_tests(conj) -> list[str]:
+        return sorted((lid for lid in conj if lid in literals.question), key=lambda lid: (-frequency[lid], lid))
+
+    buckets = _choose_buckets(ruleset, rule_variants, answers_tests)
     definition: dict[str, Any] = {
-        # Fires on the context fact of every evaluation, so delete_state always finds an actioned state.
-        "start": {"all": [{"m": {"l": CTX}}], "pri": 0, "dist": 0},
+        # Fires on the answers fact of every evaluation, so delete_state always finds an actioned state.
+        "start": {"all": [{"m": {CTX: 1}}], "pri": 0, "dist": 0},
         # Alpha-match every literal / outcome fact and never fire (a batch assert fails on a fact matching nothing).
         "sink": {"all": [{"m": {"$ex": {"l": 1}}}, {"n": {"never": 1}}], "pri": 0, "dist": 0},
         "sink_outcomes": {"all": [{"m": {"$ex": {"o": 1}}}, {"n": {"never": 1}}], "pri": 0, "dist": 0},
@@ -181,21 +199,22 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         gate = [f"gate_{strata[i]}"] if strata[i] else []
         for variant_index, variant in enumerate(VARIANTS):
             for n, conj in enumerate(variants.get(variant, [])):
-                lits = tuple(sorted(conj)) + tuple(gate)
-                if not lits:
-                    lits = (CTX,)
+                tests = answers_tests(conj)
+                others = sorted(lid for lid in conj if lid not in literals.question) + gate
+                patterns = []
+                if tests or not others:
+                    # One pattern on the answers fact: its bucket, then the question literals (no join).
+                    patterns.append({"a": {"$and": [{buckets[i]: 1}] + [{lid: 1} for lid in tests]}})
+                # Outcome literals and gates are separate facts, joined.
+                patterns += [{f"m{k}": {lid: 1}} for k, lid in enumerate(others)]
                 name = f"{rule.id}.{variant}.{n}"
-                definition[name] = {
-                    "all": [{f"m{k}": {"l": lid}} for k, lid in enumerate(lits)],
-                    "pri": 1 + 3 * i + variant_index,
-                    "dist": 0,
-                }
-                conjuncts[name] = Conjunct(name, i, variant, lits)
+                definition[name] = {"all": patterns, "pri": 1 + 3 * i + variant_index, "dist": 0}
+                conjuncts[name] = Conjunct(name, i, variant, tuple(tests) + tuple(others))
     # P1 behind the final gate: one firing per strong outcome it applies to.
     definition["P1"] = {
         "all": [
-            {"g": {"l": FINAL_GATE}},
-            {"t": {"l": p1_literal}},
+            {"g": {FINAL_GATE: 1}},
+            {"t": {"$and": [{buckets[0]: 1}, {p1_literal: 1}]}},
             {"o": {"$and": [{"p1": True}, {"s": "strong"}]}},
         ],
         "pri": 1 + 3 * len(ruleset.rules),
@@ -219,13 +238,15 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         literals_by_outcome=literals_by_outcome,
         negated_by_stratum={k: sorted(v) for k, v in negated_by_stratum.items()},
         p1_literal=p1_literal,
+        buckets=sorted(set(buckets)),
+        alpha_stack_bound=_alpha_stack_bound(_answers_paths(ruleset, rule_variants, answers_tests, buckets)),
     )
 
 
 def question_literal_true(lit: QuestionLiteral, status: str, value: Any) -> bool:
     """Is a question literal true, given its question's status and answer?"""
     if status == c.OK:
-        holds = c.test_answer(lit.leaf, value)
+        holds = lit.test(value)
         return holds if lit.mode in ("T", "P") else not holds
     if status == c.MISS:
         return lit.mode in ("P", "NP")
@@ -241,3 +262,52 @@ def outcome_literal_satisfied(lit: OutcomeLiteral, strength: str) -> bool:
 
 def p1_eligible(ruleset: Ruleset, outcome_id: str) -> bool:
     return p1_applies_to(ruleset.outcomes[outcome_id])
+
+
+# durable walks its alpha network depth first with a fixed stack of 64 nodes, pushing every matching child of a
+# node (events.c, MAX_STACK_SIZE): an answers fact matching too many sibling tests fails with error 303. So each
+# rule's answers pattern starts with a "bucket" attribute (the answers fact carries them all), which bounds the
+# fan-out, and the compiler computes the worst case (every literal true) and refuses a ruleset that could exceed it.
+DURABLE_ALPHA_STACK = 64
+ROOT_CHILDREN_OF_ANSWERS_FACT = 2  # the start rule's ctx test and the sink's $ex test
+
+
+def _answers_paths(ruleset, rule_variants, answers_tests, buckets) -> list[tuple]:
+    paths = []
+    for i, variants in enumerate(rule_variants):
+        for dnf in variants.values():
+            for conj in dnf:
+                paths.append((buckets[i], *answers_tests(conj)))
+    paths.append((buckets[0], literal_placeholder := "p1"))
+    del literal_placeholder
+    return paths
+
+
+def _alpha_stack_bound(paths: list[tuple]) -> int:
+    """Upper bound of durable's alpha stack for an answers fact on which every test holds."""
+    trie: dict = {}
+    for path in paths:
+        node = trie
+        for test in path:
+            node = node.setdefault(test, {})
+
+    def bound(node: dict) -> int:
+        if not node:
+            return 0
+        return len(node) + max(bound(child) for child in node.values())
+
+    return ROOT_CHILDREN_OF_ANSWERS_FACT + bound(trie)
+
+
+def _choose_buckets(ruleset, rule_variants, answers_tests) -> list[str]:
+    """Spread the rules over the fewest buckets that keep the alpha stack bound lowest."""
+    best: tuple[int, list[str]] | None = None
+    for count in range(1, len(ruleset.rules) + 1):
+        buckets = [f"b{i % count}" for i in range(len(ruleset.rules))]
+        stack = _alpha_stack_bound(_answers_paths(ruleset, rule_variants, answers_tests, buckets))
+        if best is None or stack < best[0]:
+            best = (stack, buckets)
+    stack, buckets = best
+    if stack >= DURABLE_ALPHA_STACK:
+        raise ValueError(f"ruleset too wide for durable_rules: alpha stack bound {stack} >= {DURABLE_ALPHA_STACK}")
+    return buckets

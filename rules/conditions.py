@@ -108,6 +108,33 @@ def test_answer(leaf: Mapping[str, Any], value: Any) -> bool:
     raise ValueError(f"unknown operator {op}")
 
 
+def compile_test(leaf: Mapping[str, Any]) -> Callable[[Any], bool]:
+    """test_answer for one leaf as a closure with its option lists turned into sets (the engine's hot path)."""
+    op = leaf_operator(leaf)
+    operand = leaf[op]
+    if op == "eq":
+        return lambda value: value == operand
+    if op == "ne":
+        return lambda value: value != operand
+    if op == "in":
+        members = frozenset(operand)
+        return lambda value: value in members
+    if op == "any_of":
+        members = frozenset(operand)
+        return lambda value: not members.isdisjoint(value)
+    if op == "only":
+        members = frozenset(operand)
+        return lambda value: bool(value) and members.issuperset(value)
+    if op == "count_of":
+        members, least = frozenset(operand), leaf["gte"]
+        return lambda value: len(members.intersection(value)) >= least
+    if op == "lt":
+        return lambda value: value < operand
+    if op == "gte":
+        return lambda value: value >= operand
+    raise ValueError(f"unknown operator {op}")
+
+
 def question_leaf_value(leaf: Mapping[str, Any], status: str, value: Any) -> str:
     """Three-valued value of a question leaf: na -> FALSE, miss -> UNKNOWN, ok -> the test."""
     if status == NA:

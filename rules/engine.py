@@ -90,7 +90,7 @@ class Engine:
             sid = uuid.uuid4().hex
             session = _Session(self, handle, sid)
             try:
-                session.assert_facts([CTX, *literals])
+                session.assert_answers(literals)
                 session.drain()
                 for stratum in range(1, self.max_strata + 1):
                     session.open_gate(stratum)
@@ -117,12 +117,21 @@ class _Session:
         self.fired: dict[str, Fired] = {}
         self.asserted: set[str] = set()
 
+    def assert_answers(self, literal_ids: list[str]) -> None:
+        """One fact carries every true question literal (and the buckets): rules match it without joins."""
+        fact = {"sid": self.sid, "l": "answers", CTX: 1}
+        for bucket in self.engine.compiled.buckets:
+            fact[bucket] = 1
+        for lid in literal_ids:
+            fact[lid] = 1
+        self._check(_dre.assert_fact(self.handle, json.dumps(fact)))
+
     def assert_facts(self, literal_ids: list[str]) -> None:
         new = [lid for lid in literal_ids if lid not in self.asserted]
         if not new:
             return
         self.asserted.update(new)
-        facts = [{"sid": self.sid, "l": lid} for lid in new]
+        facts = [{"sid": self.sid, "l": lid, lid: 1} for lid in new]
         result = _dre.assert_facts(self.handle, json.dumps(facts))
         self._check(result)
 
@@ -158,18 +167,23 @@ class _Session:
             return
         message = result[1]
         while True:
-            self.act(json.loads(message))
+            self.act(message)
             message = _dre.complete_and_start_action(self.handle, self.state_handle)
             if not message:
                 return
 
-    def act(self, message: Mapping[str, Any]) -> None:
-        """The action of every compiled rule: the lowest-pri variant to fire sets the outcome."""
-        name = next(iter(message))
+    def act(self, message: str) -> None:
+        """The action of every compiled rule: the lowest-pri variant to fire sets the outcome.
+
+        The message is durable's JSON {"<rule name>": {<pattern>: <fact>, ...}}; only P1 needs the facts, so
+        the others read just the rule name (decoding the answers fact on every firing would cost more than
+        the matching).
+        """
+        name = message[2 : message.index('"', 2)]
         if name == "start":
             return
         if name == "P1":
-            outcome_id = message[name]["o"]["o"]
+            outcome_id = json.loads(message)[name]["o"]["o"]
             fired = self.fired[outcome_id]
             if fired.strength == "strong":
                 fired.strength, fired.downgraded_by = "arguable", "P1"
@@ -183,7 +197,8 @@ class _Session:
                 fired.conjuncts.append(conj.literals)
             return
         self.fired[outcome_id] = Fired(outcome_id, engine._rule_ids[conj.rule_index], conj.variant, [conj.literals])
-        self.assert_outcome(outcome_id, conj.variant)
+        if conj.variant == "strong" and outcome_id in engine._p1:
+            self.assert_outcome(outcome_id, conj.variant)  # only P1 reads outcome facts
         chained = [
             lid
             for lid in engine.compiled.literals_by_outcome.get(outcome_id, [])

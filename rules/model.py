@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from . import conditions as c
@@ -32,7 +33,7 @@ class Question:
     show_if: dict | None = None  # normalised
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def option_ids(self) -> tuple[str, ...]:
         return tuple(o.id for o in self.options)
 
@@ -81,7 +82,7 @@ class Citation:
     qr_note: str | None = None
 
     def as_dict(self) -> dict:
-        out = {"text": self.text}
+        out: dict[str, Any] = {"text": self.text}
         if self.qr or self.qr_note:
             out["qr"] = self.qr
         if self.qr_note:
@@ -98,6 +99,10 @@ class Outcome:
     citations: tuple[Citation, ...]
     evidence: tuple[str, ...] = ()
 
+    @cached_property
+    def citation_dicts(self) -> tuple[dict, ...]:
+        return tuple(citation.as_dict() for citation in self.citations)
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -111,7 +116,7 @@ class Rule:
     emit_on_unknown: bool = True
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def when_questions(self) -> list[str]:
         return c.referenced_questions(self.when)
 
@@ -137,6 +142,10 @@ class Ruleset:
     @property
     def name(self) -> str:
         return f"{self.slug}/{self.version}"
+
+    @cached_property
+    def rule_by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
 
 
 # Post-processing P1 (legal.md rule 36): when the feared actor no longer controls the place of return, these

@@ -135,8 +135,18 @@ def validate_answers(questionnaire: Questionnaire, answers: Any) -> tuple[dict[s
     Normalisation: null, "" and [] mean "not answered" and are dropped; text is stripped; multi-choice
     options are put in questionnaire order.
     """
+    normalised, errors, _ = check_answers(questionnaire, answers)
+    return normalised, errors
+
+
+def check_answers(
+    questionnaire: Questionnaire, answers: Any
+) -> tuple[dict[str, Any], list[AnswerError], dict[str, str]]:
+    """validate_answers, plus the question statuses it computed (empty when a value is invalid)."""
+    statuses: dict[str, str] = {}
     if not isinstance(answers, Mapping):
-        return {}, [AnswerError(None, ErrorCode.NOT_AN_OBJECT, "Answers must be an object of question id: answer.")]
+        error = AnswerError(None, ErrorCode.NOT_AN_OBJECT, "Answers must be an object of question id: answer.")
+        return {}, [error], statuses
     errors: list[AnswerError] = []
     normalised: dict[str, Any] = {}
     for qid, value in answers.items():
@@ -162,6 +172,7 @@ def validate_answers(questionnaire: Questionnaire, answers: Any) -> tuple[dict[s
                         "remove the answer.",
                     )
                 )
-    order = {q.id: i for i, q in enumerate(questionnaire.questions)}
-    errors.sort(key=lambda e: (order.get(e.question, len(order)), e.question or "", e.code))
-    return normalised, errors
+    if errors:
+        order = {q.id: i for i, q in enumerate(questionnaire.questions)}
+        errors.sort(key=lambda e: (order.get(e.question, len(order)), e.question or "", e.code))
+    return normalised, errors, statuses

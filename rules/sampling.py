@@ -1,0 +1,70 @@
+"""Seeded generator of random VALID answer sets, drawn from the questionnaire itself.
+
+Used by the differential test (engine vs oracle) and the benchmarks. Questions are visited in order, so a
+question is answered only when its show_if allows it; some applicable questions are left unanswered or
+answered `unknown` so that needs_information paths are exercised too.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from . import conditions as c
+from .model import Questionnaire
+from .validation import EXCLUSIVE_OPTIONS
+
+# Countries that exercise the host/origin sets (EU QD/TPD states, IE, DK, US) and the country profiles.
+COUNTRY_POOL = ["RU", "BY", "UA", "ER", "SY", "TR", "US", "IR", "KR", "KP", "DE", "FR", "PL", "IE", "DK", "GB", "GE"]
+
+
+def random_answers(questionnaire: Questionnaire, rng: random.Random, *, skip: float | None = None) -> dict[str, Any]:
+    """One valid answer set. `skip` is the chance an applicable question is left unanswered."""
+    if skip is None:
+        skip = rng.choice([0.0, 0.05, 0.2, 0.5])
+    answers: dict[str, Any] = {}
+    for question in questionnaire.questions:
+        if question.show_if is not None:
+            statuses = questionnaire.statuses(answers)
+            shown = c.evaluate(
+                question.show_if,
+                lambda leaf, st=statuses: c.question_leaf_value(leaf, st[leaf["q"]], answers.get(leaf["q"])),
+                lambda leaf: c.FALSE,
+            )
+            if shown == c.FALSE:
+                continue
+        if rng.random() < skip:
+            continue
+        answers[question.id] = _random_value(question, rng)
+    return answers
+
+
+def _random_value(question, rng: random.Random) -> Any:
+    kind = question.type
+    if kind == "boolean":
+        return rng.random() < 0.5
+    if kind == "integer":
+        return rng.choice([rng.randint(10, 19), rng.randint(14, 17), rng.randint(18, 70)])
+    if kind == "country":
+        return rng.choice(COUNTRY_POOL)
+    if kind == "date":
+        return f"{rng.randint(2014, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    if kind == "text":
+        return rng.choice(["Buryat", "Crimean Tatar", "Kurdish", "Chechen"])
+    ids = list(question.option_ids)
+    if kind == "single_choice":
+        return rng.choice(ids)
+    # multi_choice: sometimes one exclusive option, otherwise 1-4 ordinary options
+    exclusive = [i for i in ids if i in EXCLUSIVE_OPTIONS]
+    ordinary = [i for i in ids if i not in EXCLUSIVE_OPTIONS]
+    if exclusive and rng.random() < 0.15:
+        return [rng.choice(exclusive)]
+    chosen = rng.sample(ordinary, rng.randint(1, min(4, len(ordinary))))
+    return [i for i in ids if i in chosen]
+
+
+def answer_sets(questionnaire: Questionnaire, count: int, seed: int = 0) -> Iterator[dict[str, Any]]:
+    rng = random.Random(seed)
+    for _ in range(count):
+        yield random_answers(questionnaire, rng)

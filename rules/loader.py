@@ -16,6 +16,7 @@ import yaml
 from . import conditions as c
 from . import schema
 from .model import Citation, Option, Outcome, PostProcessing, Question, Questionnaire, Rule, Ruleset
+from .validation import _check_value
 
 RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
 DEFAULT_RULESET = "military_service/1.0.0"
@@ -84,24 +85,27 @@ def check_condition(
         if question.type not in c.QUESTION_OPERATORS[op]:
             problems.append(f"{where}: operator {op!r} does not apply to {qid} ({question.type})")
             continue
+        if op in ("lt", "gte"):
+            continue  # integer operands: the schema checks their type
+        if op == "count_of" and not isinstance(leaf.get("gte"), int):
+            problems.append(f"{where}: count_of needs an integer gte")
         values = leaf[op] if isinstance(leaf[op], list) else [leaf[op]]
-        if op in ("lt", "gte") or (op == "count_of"):
-            if op == "count_of" and not isinstance(leaf.get("gte"), int):
-                problems.append(f"{where}: count_of needs an integer gte")
-            if op != "count_of":
-                continue
-        if question.type == "boolean":
-            if not all(isinstance(v, bool) for v in values):
-                problems.append(f"{where}: {qid} is boolean; compare with true/false")
-        elif question.options:
-            for value in values:
-                if value not in question.option_ids:
+        # Each value must be a valid answer to the question (type, option id, country code, date).
+        check = question if question.type != "multi_choice" else _single_option_view(question)
+        for value in values:
+            if _check_value(check, value)[1]:
+                if question.options:
                     problems.append(f"{where}: {value!r} is not an option of {qid}")
-        elif question.type == "country":
-            for value in values:
-                if not (isinstance(value, str) and len(value) == 2 and value.isupper()):
-                    problems.append(f"{where}: {value!r} is not a country code")
+                else:
+                    problems.append(f"{where}: {value!r} is not a valid value of {qid} ({question.type})")
     return problems
+
+
+def _single_option_view(question: Question) -> Question:
+    """The question as a single choice, to check one option id of a multi-choice leaf."""
+    from dataclasses import replace
+
+    return replace(question, type="single_choice")
 
 
 def build_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire, list[str]]:

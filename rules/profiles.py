@@ -26,7 +26,11 @@ def apply_country_profile(
             continue
         if questionnaire.statuses(filled)[question.id] == c.NA:
             continue
-        filled[question.id] = default["value"]
+        candidate = {**filled, question.id: default["value"]}
+        statuses = questionnaire.statuses(candidate)
+        if any(statuses[qid] == c.NA for qid in answers):
+            continue  # the default would hide an explicit answer: the explicit answer wins
+        filled = candidate
         used[question.id] = {k: default[k] for k in ("value", "source", "date") if k in default}
     return filled, used
 
@@ -60,4 +64,18 @@ def check_profiles(questionnaire: Questionnaire, document: Any) -> list[str]:
                 problems.append(f"{code}: {qid} is answered by the claimant, not from country information")
             if _check_value(question, entry["value"])[1]:
                 problems.append(f"{code}: {qid}: {entry['value']!r} is not a valid answer")
+            if not _is_iso_date(entry["date"]):
+                problems.append(f"{code}: {qid}: date {entry['date']!r} is not a real date (YYYY-MM-DD)")
+        if not _is_iso_date(str(profile["reviewed"])):
+            problems.append(f"{code}: reviewed {profile['reviewed']!r} is not a real date (YYYY-MM-DD)")
     return problems
+
+
+def _is_iso_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10

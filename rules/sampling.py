@@ -24,19 +24,21 @@ def random_answers(questionnaire: Questionnaire, rng: random.Random, *, skip: fl
     if skip is None:
         skip = rng.choice([0.0, 0.05, 0.2, 0.5])
     answers: dict[str, Any] = {}
+    statuses: dict[str, str] = {}  # computed as we go: show_if only looks back
     for question in questionnaire.questions:
         if question.show_if is not None:
-            statuses = questionnaire.statuses(answers)
             shown = c.evaluate(
                 question.show_if,
-                lambda leaf, st=statuses: c.question_leaf_value(leaf, st[leaf["q"]], answers.get(leaf["q"])),
+                lambda leaf: c.question_leaf_value(leaf, statuses[leaf["q"]], answers.get(leaf["q"])),
                 lambda leaf: c.FALSE,
             )
             if shown == c.FALSE:
+                statuses[question.id] = c.NA
                 continue
-        if rng.random() < skip:
-            continue
-        answers[question.id] = _random_value(question, rng)
+        if rng.random() >= skip:
+            answers[question.id] = _random_value(question, rng)
+        value = answers.get(question.id)
+        statuses[question.id] = c.MISS if value is None or value == "unknown" else c.OK
     return answers
 
 

@@ -1,0 +1,314 @@
+"""manage.py screen: evaluate a JSON Lines file of answer sets, one result line per input line, in input order.
+
+Input:  one {"id": "...", "answers": {...}} per line (blank lines are ignored); a path, or `-` for stdin.
+Output: per valid line  {"id", "ruleset", "outcomes", "unanswered"} = rules.evaluate(answers).as_dict(detail=False)
+        per invalid line {"id": <id or null>, "line": <line number>, "errors": [{question, code, message}, ...]}
+Exit:   0 every line was valid; 1 at least one line was invalid (CommandError with returncode 1, raised after
+        every line has been written); 2 the command could not run (unreadable input, broken ruleset, bad option).
+
+Answers are special-category data: no answer value is ever logged or printed, except in the output lines.
+With --workers N > 1 the lines are screened by N "spawn" processes (never fork: durable_rules' C engine must not
+be shared with a forked child); each worker loads the ruleset itself and screens chunks of lines.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+CHUNK_SIZE = 200  # lines per task sent to a worker process
+LOCAL_CHUNK_SIZE = 16  # lines per step without workers (keeps the progress bar lively)
+TASKS_PER_WORKER = 4  # chunks in flight per worker: bounds memory whatever the input size
+ID_MAX_LENGTH = 200
+PROGRESS_INTERVAL = 0.1  # seconds between progress bar updates
+
+
+class LineCode:
+    """Machine codes of line-level problems (answer problems use rules.ErrorCode). Never rename one."""
+
+    INVALID_ENCODING = "invalid_encoding"
+    INVALID_JSON = "invalid_json"
+    INVALID_LINE = "invalid_line"
+    INVALID_ID = "invalid_id"
+    EVALUATION_FAILED = "evaluation_failed"
+
+
+def _problem(code: str, message: str) -> dict:
+    return {"question": None, "code": code, "message": message}
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
+
+
+class Screener:
+    """Screens input lines with one ruleset. Pure rules/ code: runs in the command's process or in a worker."""
+
+    def __init__(self, ruleset_name: str, profiles: Mapping[str, Mapping] | None, apply_profiles: bool):
+        from rules import load_ruleset
+
+        self.ruleset = load_ruleset(ruleset_name)
+        self.profiles = profiles or {}
+        self.apply_profiles = apply_profiles
+
+    def screen_chunk(self, chunk: list[tuple[int, bytes | str]]) -> tuple[str, int, int]:
+        """(output text of the chunk's lines, number of lines, number of invalid lines)."""
+        out: list[str] = []
+        invalid = 0
+        for line_no, raw in chunk:
+            text, ok = self.screen_line(line_no, raw)
+            out.append(text)
+            invalid += not ok
+        return "".join(out), len(chunk), invalid
+
+    def screen_line(self, line_no: int, raw: bytes | str) -> tuple[str, bool]:
+        """(the output line with its newline, whether the input line was valid)."""
+        from rules import InvalidAnswers, evaluate, validate
+
+        def invalid(record_id, problems):
+            return _dumps({"id": record_id, "line": line_no, "errors": problems}) + "\n", False
+
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return invalid(None, [_problem(LineCode.INVALID_ENCODING, "The line is not valid UTF-8.")])
+        if line_no == 1:
+            raw = raw.removeprefix("\ufeff")
+        try:
+            record = json.loads(raw)
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            where = f" ({exc.msg}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            return invalid(None, [_problem(LineCode.INVALID_JSON, f"The line is not valid JSON{where}.")])
+        except RecursionError:
+            return invalid(None, [_problem(LineCode.INVALID_JSON, "The line is nested too deeply.")])
+        if not isinstance(record, dict):
+            message = 'Each line must be a JSON object {"id": "...", "answers": {...}}.'
+            return invalid(None, [_problem(LineCode.INVALID_LINE, message)])
+
+        problems: list[dict] = []
+        record_id = record.get("id")
+        if not isinstance(record_id, str) or not record_id.strip() or len(record_id) > ID_MAX_LENGTH:
+            record_id = None
+            problems.append(
+                _problem(LineCode.INVALID_ID, f'"id" must be a non-empty string of at most {ID_MAX_LENGTH} characters.')
+            )
+        for key in sorted(k for k in record if k not in ("id", "answers")):
+            problems.append(_problem(LineCode.INVALID_LINE, f'Unexpected key {key[:50]!r}: only "id" and "answers".'))
+        if "answers" not in record:
+            problems.append(_problem(LineCode.INVALID_LINE, 'The line has no "answers" object.'))
+            return invalid(record_id, problems)
+        answers = record["answers"]
+        if problems:  # report the answers' problems too, all at once
+            problems += [e.as_dict() for e in validate(answers, ruleset=self.ruleset)]
+            return invalid(record_id, problems)
+
+        profile = None
+        if self.apply_profiles and isinstance(answers, dict):
+            country = answers.get("country_of_origin")
+            profile = self.profiles.get(country) if isinstance(country, str) else None
+        try:
+            assessment = evaluate(
+                answers,
+                ruleset=self.ruleset,
+                country_profile=profile,
+                apply_country_profile_defaults=self.apply_profiles,
+            )
+        except InvalidAnswers as exc:
+            return invalid(record_id, [e.as_dict() for e in exc.errors])
+        except Exception as exc:  # an engine bug: report the line, never its answers, and carry on
+            message = f"The rules engine failed on this line ({type(exc).__name__}); please report it."
+            return invalid(record_id, [_problem(LineCode.EVALUATION_FAILED, message)])
+        return _dumps({"id": record_id, **assessment.as_dict(detail=False)}) + "\n", True
+
+
+# The worker side of --workers N: one Screener per worker process, set up by the pool's initializer.
+_WORKER_SCREENER: Screener | None = None
+
+
+def _init_worker(ruleset_name: str, profiles: Mapping[str, Mapping], apply_profiles: bool) -> None:
+    global _WORKER_SCREENER
+    _WORKER_SCREENER = Screener(ruleset_name, profiles, apply_profiles)
+
+
+def _screen_chunk(chunk: list[tuple[int, bytes]]) -> tuple[str, int, int]:
+    assert _WORKER_SCREENER is not None, "worker not initialised"
+    return _WORKER_SCREENER.screen_chunk(chunk)
+
+
+def _chunks(lines: Iterable[bytes | str], size: int) -> Iterator[list[tuple[int, bytes | str]]]:
+    """Numbered non-blank lines in lists of `size` (line numbers count blank lines too)."""
+    chunk: list[tuple[int, bytes | str]] = []
+    for line_no, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        chunk.append((line_no, raw))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Progress:
+    """'\\r  1234 lines, 56 invalid, 789/s' on stderr, at most every PROGRESS_INTERVAL; only on a terminal."""
+
+    def __init__(self, stream, enabled: bool):
+        self.stream = stream
+        self.enabled = enabled
+        self.started = self.shown = time.monotonic()
+        self.lines = self.invalid = 0
+
+    def add(self, lines: int, invalid: int) -> None:
+        self.lines += lines
+        self.invalid += invalid
+        if self.enabled and time.monotonic() - self.shown >= PROGRESS_INTERVAL:
+            self._show()
+
+    def _show(self, ending: str = "") -> None:
+        now = self.shown = time.monotonic()
+        rate = self.lines / max(now - self.started, 1e-6)
+        text = f"\r  {self.lines} lines, {self.invalid} invalid, {rate:.0f}/s"
+        self.stream.write(text, style_func=lambda s: s, ending=ending)
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self._show(ending="\n")
+
+
+@dataclass
+class _Job:
+    workers: int
+    ruleset_name: str
+    apply_profiles: bool = False
+    profiles: dict[str, dict] = field(default_factory=dict)  # {country code: profile values}
+
+
+class Command(BaseCommand):
+    help = (
+        'Screen a JSON Lines file of answer sets ({"id", "answers"} per line; \'-\' for stdin). Writes one JSON '
+        "line per input line, in input order. Exit status 0 when every line was valid, 1 when any line was "
+        "invalid, 2 when the command could not run."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("input", help="JSON Lines file, or - for stdin")
+        parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1: no workers)")
+        parser.add_argument(
+            "--apply-country-profile",
+            action="store_true",
+            help="fill unanswered applicable COI questions from the country_of_origin's profile (default: off)",
+        )
+        parser.add_argument("--output", help="write the results to this file instead of stdout")
+
+    def handle(self, *args, **options):
+        from rules import RulesetError, load_ruleset
+
+        job = _Job(workers=options["workers"], ruleset_name=settings.SCREENING["RULESET"])
+        if job.workers < 1:
+            raise CommandError("--workers must be at least 1.", returncode=2)
+        try:
+            load_ruleset(job.ruleset_name)
+        except RulesetError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        if options["apply_country_profile"]:
+            from screening.selectors import country_profiles_all
+
+            job.apply_profiles = True
+            job.profiles = country_profiles_all()  # read once here; the workers never touch the database
+            if not job.profiles:
+                self.stderr.write("Warning: no country profiles in the database (run `manage.py loadprofiles`).")
+        output_path = Path(options["output"]) if options["output"] else None
+        if output_path is not None and options["input"] != "-" and _same_file(options["input"], output_path):
+            raise CommandError("--output must not be the input file.", returncode=2)
+
+        source, close_source = self._open_input(options["input"])
+        # Only on a terminal, and not when the results scroll past on that terminal too.
+        results_on_terminal = output_path is None and self.stdout.isatty()
+        show_progress = self.stderr.isatty() and not results_on_terminal and options["verbosity"] > 0
+        progress = _Progress(self.stderr, enabled=show_progress)
+        try:
+            if output_path is None:
+                self._run(job, source, lambda text: self.stdout.write(text, ending=""), progress)
+            else:
+                self._run_to_file(job, source, output_path, progress)
+        finally:
+            progress.finish()
+            if close_source:
+                source.close()
+        if progress.invalid:
+            raise CommandError(f"{progress.invalid} of {progress.lines} lines were invalid.", returncode=1)
+
+    def _open_input(self, name: str):
+        if name == "-":
+            return getattr(sys.stdin, "buffer", sys.stdin), False
+        try:
+            return open(name, "rb"), True
+        except OSError as exc:
+            raise CommandError(f"cannot read {name}: {exc.strerror}", returncode=2) from exc
+
+    def _run_to_file(self, job: _Job, source, path: Path, progress: _Progress) -> None:
+        """Write to a temporary file next to `path`, renamed over it once every line is written."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+                self._run(job, source, out.write, progress)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise CommandError(f"cannot write {path}: {exc.strerror}", returncode=2) from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _run(self, job: _Job, source, write, progress: _Progress) -> None:
+        if job.workers == 1:
+            screener = Screener(job.ruleset_name, job.profiles, job.apply_profiles)
+            for chunk in _chunks(source, LOCAL_CHUNK_SIZE):
+                text, lines, invalid = screener.screen_chunk(chunk)
+                write(text)
+                progress.add(lines, invalid)
+            return
+        executor = ProcessPoolExecutor(
+            max_workers=job.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(job.ruleset_name, job.profiles, job.apply_profiles),
+        )
+        pending: deque = deque()  # futures in input order; at most workers * TASKS_PER_WORKER
+
+        def emit_oldest():
+            text, lines, invalid = pending.popleft().result()
+            write(text)
+            progress.add(lines, invalid)
+
+        try:
+            for chunk in _chunks(source, CHUNK_SIZE):
+                pending.append(executor.submit(_screen_chunk, chunk))
+                if len(pending) >= job.workers * TASKS_PER_WORKER:
+                    emit_oldest()
+            while pending:
+                emit_oldest()
+        except BrokenProcessPool as exc:
+            raise CommandError("a worker process died; the output is incomplete.", returncode=2) from exc
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _same_file(a: str, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

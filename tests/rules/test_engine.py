@@ -1,0 +1,161 @@
+"""The durable_rules engine: differential test against the oracle, concurrency, state hygiene, errors."""
+
+import random
+import resource
+import threading
+
+import durable_rules_engine
+import pytest
+
+from rules import engine as engine_module
+from rules import evaluate
+from rules.compiler import DURABLE_ALPHA_STACK
+from rules.conditions import MISS, NA, OK
+from rules.engine import EngineError, engine_for
+from rules.oracle import oracle_outcomes
+from rules.sampling import answer_sets, random_answers
+from rules.validation import validate_answers
+
+DIFFERENTIAL_SETS = 5000
+
+
+def engine_view(assessment) -> dict:
+    return {o.id: (o.strength, list(o.missing_questions)) for o in assessment.outcomes}
+
+
+def oracle_view(ruleset, answers) -> dict:
+    normalised, errors = validate_answers(ruleset.questionnaire, answers)
+    assert errors == []
+    return {k: (v["strength"], v["missing_questions"]) for k, v in oracle_outcomes(ruleset, normalised).items()}
+
+
+def test_engine_agrees_with_the_oracle_on_random_answer_sets(ruleset):
+    engine = engine_for(ruleset)
+    seen_status = {q.id: set() for q in ruleset.questionnaire.questions}
+    true_literals: set[str] = set()
+    emitted: dict[str, set[str]] = {}
+    mismatches = []
+    for answers in answer_sets(ruleset.questionnaire, DIFFERENTIAL_SETS, seed=20261130):
+        got = engine_view(evaluate(answers))
+        want = oracle_view(ruleset, answers)
+        if got != want:
+            mismatches.append((answers, got, want))
+        statuses = ruleset.questionnaire.statuses(answers)
+        for qid, status in statuses.items():
+            seen_status[qid].add(status)
+        true_literals.update(engine.true_literals(statuses, answers))
+        for outcome_id, (strength, _) in got.items():
+            emitted.setdefault(outcome_id, set()).add(strength)
+    assert mismatches == []
+    # The random sets really exercise the rules: every literal the engine uses held at least once, every
+    # question was seen answered and missing, and every outcome was emitted.
+    used = {lit.id for lit in engine._question_literals}
+    assert used - true_literals == set()
+    assert all({OK, MISS} <= statuses for statuses in seen_status.values())
+    assert {q for q, statuses in seen_status.items() if NA in statuses} == {
+        q.id for q in ruleset.questionnaire.questions if q.show_if is not None
+    }
+    assert set(emitted) == set(ruleset.outcomes)
+
+
+def test_the_real_ruleset_stays_within_durables_limits(ruleset):
+    compiled = engine_for(ruleset).compiled
+    assert compiled.alpha_stack_bound < DURABLE_ALPHA_STACK
+    # Error 113 at load: at most ~15 tests per pattern.
+    for rule in compiled.definition.values():
+        for pattern in rule["all"]:
+            (body,) = pattern.values()
+            assert len(body.get("$and", [body])) <= 15
+
+
+def test_every_question_status_is_asserted_without_engine_errors(ruleset):
+    """For every question, evaluate it answered with each possible value, unknown, and unanswered."""
+    rng = random.Random(7)
+    questionnaire = ruleset.questionnaire
+    for question in questionnaire.questions:
+        if question.type in ("single_choice",):
+            values = list(question.option_ids)
+        elif question.type == "multi_choice":
+            values = [[option] for option in question.option_ids]
+        elif question.type == "boolean":
+            values = [True, False]
+        else:
+            values = [None]
+        for value in [*values, None]:
+            for _ in range(3):
+                answers = random_answers(questionnaire, rng, skip=0.0)
+                answers.pop(question.id, None)
+                if value is not None and questionnaire.statuses(answers)[question.id] != NA:
+                    answers[question.id] = value
+                answers, errors = validate_answers(questionnaire, answers)
+                if errors:  # the new value made a later answer not applicable: drop those answers
+                    for error in errors:
+                        answers.pop(error.question)
+                assert engine_view(evaluate(answers)) == oracle_view(ruleset, answers)
+
+
+def test_concurrent_evaluations_match_sequential_results(ruleset):
+    inputs = list(answer_sets(ruleset.questionnaire, 1000, seed=8))
+    expected = [evaluate(a).as_dict() for a in inputs]
+    mismatches = []
+
+    def worker(offset):
+        for i in range(len(inputs)):
+            k = (i + offset * 125) % len(inputs)
+            if evaluate(inputs[k]).as_dict() != expected[k]:
+                mismatches.append(k)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert mismatches == []
+
+
+def test_sequential_evaluations_leave_no_engine_state(ruleset, monkeypatch):
+    sids = []
+    real_uuid4 = engine_module.uuid.uuid4
+
+    def recording_uuid4():
+        value = real_uuid4()
+        sids.append(value.hex)
+        return value
+
+    monkeypatch.setattr(engine_module.uuid, "uuid4", recording_uuid4)
+    engine = engine_for(ruleset)
+    inputs = list(answer_sets(ruleset.questionnaire, 2000, seed=9))
+    evaluate(inputs[0])
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for answers in inputs:
+        evaluate(answers)
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert len(sids) == 2001
+    handle = engine._handle()
+    for sid in sids[-50:]:  # every session's state was deleted (durable allows only 1024 live states)
+        with pytest.raises(durable_rules_engine.error):
+            durable_rules_engine.get_state(handle, sid)
+    assert rss_after - rss_before < 20 * 1024  # KiB: no per-evaluation growth
+
+
+def test_an_error_inside_an_action_surfaces_and_leaves_the_engine_usable(ruleset, monkeypatch):
+    answers = next(answer_sets(ruleset.questionnaire, 1, seed=10))
+    expected = evaluate(answers).as_dict()
+    real_act = engine_module._Session.act
+
+    def failing_act(self, message):
+        if message.startswith('{"R'):
+            raise RuntimeError("boom")
+        return real_act(self, message)
+
+    monkeypatch.setattr(engine_module._Session, "act", failing_act)
+    with pytest.raises(EngineError, match="boom"):
+        evaluate(answers)
+    monkeypatch.setattr(engine_module._Session, "act", real_act)
+    assert evaluate(answers).as_dict() == expected
+
+
+def test_evaluation_is_deterministic_and_ignores_answer_order(ruleset):
+    answers = next(answer_sets(ruleset.questionnaire, 1, seed=11))
+    reordered = dict(reversed(list(answers.items())))
+    assert evaluate(answers).as_dict() == evaluate(reordered).as_dict()

@@ -120,7 +120,8 @@ def _check_value(question, value: Any) -> tuple[Any, list[AnswerError]]:
             return err(ErrorCode.DUPLICATE_OPTION, "Each option can be chosen only once.")
         exclusive = sorted(EXCLUSIVE_OPTIONS.intersection(value))
         if exclusive and len(value) > 1:
-            return err(ErrorCode.EXCLUSIVE_OPTION, f"{exclusive[0]!r} cannot be combined with other options.")
+            message = f"The option {exclusive[0]!r} cannot be combined with other options."
+            return err(ErrorCode.EXCLUSIVE_OPTION, message)
         value = sorted(value, key=question.option_ids.index)
     return value, []
 

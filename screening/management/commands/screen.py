@@ -126,6 +126,7 @@ class Screener:
                 ruleset=self.ruleset,
                 country_profile=profile,
                 apply_country_profile_defaults=self.apply_profiles,
+                explain=False,  # the batch output carries no reasons
             )
         except InvalidAnswers as exc:
             return invalid(record_id, [e.as_dict() for e in exc.errors])

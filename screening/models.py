@@ -1,3 +1,13 @@
+"""Organisations, their people and partner clients, stored screenings, and the append-only audit trail.
+
+Answers are special-category data (political opinion, religion, ethnicity, sexual orientation) and
+criminal-offence data (desertion, evasion): every query is scoped to one organisation (selectors.py), and the
+audit trail records who did what to which screening, never the answer values.
+"""
+
+import uuid
+
+from django.conf import settings
 from django.db import models
 
 
@@ -20,3 +30,180 @@ class CountryProfile(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", "Caseworker"
+    SUPERVISOR = "supervisor", "Supervisor"
+    ORG_ADMIN = "org_admin", "Organisation admin"
+
+
+class Membership(models.Model):
+    """A user belongs to exactly one organisation, with one role."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.CASEWORKER)
+
+    def __str__(self):
+        return f"{self.user} ({self.role}, {self.organisation})"
+
+
+class Scope(models.TextChoices):
+    """What a partner token may do."""
+
+    FULL = "full", "Full: read, write and evaluate"
+    READ_ONLY = "read_only", "Read only"
+    EVALUATE_ONLY = "evaluate_only", "Evaluate only (stateless evaluation and the catalogues)"
+
+
+class PartnerClient(models.Model):
+    """API credentials of a partner system. The token is shown once; only its SHA-256 is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="partner_clients")
+    name = models.CharField(max_length=200)
+    scope = models.CharField(max_length=20, choices=Scope.choices, default=Scope.FULL)
+    token_prefix = models.CharField(max_length=12, help_text="The token's first characters, to recognise it")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_client_name_per_org")]
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation})"
+
+
+class ScreeningStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    COMPLETE = "complete", "Complete"
+
+
+class Respondent(models.TextChoices):
+    CLAIMANT = "claimant", "The claimant"
+    CASEWORKER = "caseworker", "A caseworker on the claimant's behalf"
+
+
+class Screening(models.Model):
+    """One claimant's answers and the latest assessment of them. Every save re-evaluates."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="screenings")
+    reference = models.CharField(max_length=100, blank=True, help_text="The partner's own reference")
+    language = models.CharField(max_length=8, default="en", help_text="Interview language")
+    respondent = models.CharField(max_length=20, choices=Respondent.choices, default=Respondent.CASEWORKER)
+    status = models.CharField(max_length=10, choices=ScreeningStatus.choices, default=ScreeningStatus.DRAFT)
+    answers = models.JSONField(default=dict)
+    apply_country_profile = models.BooleanField(
+        default=False, help_text="Fill unanswered COI questions from the country profile when evaluating"
+    )
+    country_of_origin = models.CharField(max_length=2, blank=True, db_index=True)
+    assessment = models.JSONField(null=True, blank=True)
+    ruleset_version = models.CharField(max_length=40, blank=True)
+    ruleset_sha256 = models.CharField(max_length=64, blank=True)
+    country_profile_used = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic-locking version, +1 on every change")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_client = models.ForeignKey(
+        PartnerClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by_client = models.ForeignKey(
+        PartnerClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [models.Index(fields=["organisation", "reference"]), models.Index(fields=["organisation", "status"])]
+
+    def __str__(self):
+        return f"Screening {self.id}"
+
+
+class ScreeningOutcome(models.Model):
+    """The latest assessment's outcomes, one row each, so screenings can be filtered by outcome and strength."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="outcomes")
+    outcome_id = models.CharField(max_length=80, db_index=True)
+    category = models.CharField(max_length=30)
+    strength = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["screening", "outcome_id"], name="unique_outcome_per_screening")]
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", "Created"
+    VIEWED = "viewed", "Viewed"
+    CHANGED = "changed", "Changed"
+    REASSESSED = "reassessed", "Reassessed"
+    EXPORTED = "exported", "Exported"
+    DELETED = "deleted", "Deleted"
+    PURGED = "purged", "Purged (retention)"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit trail is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit trail is append-only.")
+
+
+class AuditEvent(models.Model):
+    """Who (user or partner client) did what to which screening, when and from where. Never answer values.
+
+    Append-only: saving an existing event, updating or deleting events raises.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="audit_events")
+    screening_id = models.UUIDField(db_index=True)  # not a foreign key: deleted screenings stay audited
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_client = models.ForeignKey(PartnerClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=200, help_text="Who, as it was at the time")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True, help_text="Question ids and versions only, never values")
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit trail is append-only.")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.screening_id}"

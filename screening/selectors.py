@@ -1,6 +1,18 @@
-"""Reads. Functions named <entity>_<action>, keyword-only arguments."""
+"""Reads. Functions named <entity>_<action>, keyword-only arguments. Every screening query is scoped to one
+organisation here, so no view can forget to."""
 
-from .models import CountryProfile
+from __future__ import annotations
+
+from django.conf import settings
+
+import rules
+
+from .models import AuditEvent, CountryProfile, Organisation, Screening
+
+
+def active_ruleset() -> rules.model.Ruleset:
+    """The ruleset configured in settings.SCREENING["RULESET"] (loaded once per process)."""
+    return rules.load_ruleset(settings.SCREENING["RULESET"])
 
 
 def country_profile_values(*, code: str | None) -> dict:
@@ -14,3 +26,40 @@ def country_profile_values(*, code: str | None) -> dict:
 def country_profiles_all() -> dict[str, dict]:
     """{code: values} of every country profile (for batch runs: one query)."""
     return {p.code: p.values for p in CountryProfile.objects.only("code", "values")}
+
+
+def screening_list(*, organisation: Organisation, filters: dict | None = None):
+    """The organisation's screenings, newest first. filters: status, country_of_origin, outcome, strength,
+    created_after, created_before (datetimes), reference (exact)."""
+    filters = filters or {}
+    qs = Screening.objects.filter(organisation=organisation)
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("country_of_origin"):
+        qs = qs.filter(country_of_origin=filters["country_of_origin"])
+    if filters.get("reference"):
+        qs = qs.filter(reference=filters["reference"])
+    if filters.get("created_after"):
+        qs = qs.filter(created_at__gte=filters["created_after"])
+    if filters.get("created_before"):
+        qs = qs.filter(created_at__lt=filters["created_before"])
+    if filters.get("outcome") or filters.get("strength"):
+        outcome_filter = {}
+        if filters.get("outcome"):
+            outcome_filter["outcome_id"] = filters["outcome"]
+        if filters.get("strength"):
+            outcome_filter["strength"] = filters["strength"]
+        qs = qs.filter(pk__in=Screening.outcomes.rel.related_model.objects.filter(**outcome_filter).values("screening"))
+    return qs
+
+
+def screening_get(*, organisation: Organisation, screening_id) -> Screening | None:
+    """One screening of the organisation, or None (another organisation's screening is simply not found)."""
+    return Screening.objects.filter(organisation=organisation, pk=screening_id).first()
+
+
+def audit_events_for(*, organisation: Organisation, screening_id=None):
+    qs = AuditEvent.objects.filter(organisation=organisation)
+    if screening_id is not None:
+        qs = qs.filter(screening_id=screening_id)
+    return qs

@@ -1,15 +1,39 @@
-"""Writes. Functions named <entity>_<action>, keyword-only arguments."""
+"""Writes. Functions named <entity>_<action>, keyword-only arguments; views and commands stay thin.
 
+Every write to a screening re-evaluates it and appends an audit event (never with answer values).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
 from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
-from rules import load_ruleset
+import rules
 from rules.profiles import check_profiles
 
-from .models import CountryProfile
+from .auth import Actor, token_generate, token_hash
+from .models import (
+    AuditAction,
+    AuditEvent,
+    CountryProfile,
+    Membership,
+    Organisation,
+    PartnerClient,
+    Role,
+    Scope,
+    Screening,
+    ScreeningOutcome,
+    ScreeningStatus,
+)
+from .selectors import active_ruleset, country_profile_values
+
+# ---- errors ------------------------------------------------------------------------------------------------
 
 
 class ProfilesFileError(ValueError):
@@ -18,12 +42,31 @@ class ProfilesFileError(ValueError):
         super().__init__("; ".join(problems))
 
 
+class ScreeningInvalid(ValueError):
+    """The change was refused; `errors` are rules.AnswerError-like dicts {question, code, message}."""
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__("; ".join(f"{e['question']}: {e['code']}" for e in errors))
+
+
+class VersionConflict(Exception):
+    """The screening changed since the version the caller read (optimistic locking)."""
+
+    def __init__(self, current_version: int):
+        self.current_version = current_version
+        super().__init__(f"the screening is now at version {current_version}")
+
+
+# ---- country profiles --------------------------------------------------------------------------------------
+
+
 @transaction.atomic
 def country_profiles_load(*, path: Path | None = None) -> int:
     """Create or update the country profiles from the YAML file; returns how many were loaded."""
     path = Path(path or settings.SCREENING["COUNTRY_PROFILES_FILE"])
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    problems = check_profiles(load_ruleset(settings.SCREENING["RULESET"]).questionnaire, document)
+    problems = check_profiles(active_ruleset().questionnaire, document)
     if problems:
         raise ProfilesFileError(problems)
     for profile in document["profiles"]:
@@ -37,3 +80,249 @@ def country_profiles_load(*, path: Path | None = None) -> int:
             },
         )
     return len(document["profiles"])
+
+
+# ---- organisations, users, partner clients -----------------------------------------------------------------
+
+
+def organisation_create(*, name: str) -> Organisation:
+    return Organisation.objects.create(name=name.strip())
+
+
+@transaction.atomic
+def user_create(*, organisation: Organisation, username: str, password: str, role: str = Role.CASEWORKER):
+    user = get_user_model().objects.create_user(username=username, password=password)
+    Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
+
+
+def partner_client_create(
+    *, organisation: Organisation, name: str, scope: str = Scope.FULL
+) -> tuple[PartnerClient, str]:
+    """Create API credentials; returns (client, token). The token is not stored and cannot be shown again."""
+    token = token_generate()
+    client = PartnerClient.objects.create(
+        organisation=organisation, name=name, scope=scope, token_prefix=token[:10], token_hash=token_hash(token)
+    )
+    return client, token
+
+
+def partner_client_revoke(*, client: PartnerClient) -> PartnerClient:
+    if client.revoked_at is None:
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["revoked_at"])
+    return client
+
+
+# ---- audit -------------------------------------------------------------------------------------------------
+
+
+def audit_record(*, actor: Actor, screening_id, action: str, detail: dict | None = None) -> AuditEvent:
+    """Append one audit event. `detail` holds ids and versions only: never answer values."""
+    return AuditEvent.objects.create(
+        organisation=actor.organisation,
+        screening_id=screening_id,
+        action=action,
+        actor_user=actor.user if getattr(actor.user, "pk", None) else None,
+        actor_client=actor.client,
+        actor_label=actor.label,
+        ip_address=actor.ip_address,
+        detail=detail or {},
+    )
+
+
+# ---- screenings --------------------------------------------------------------------------------------------
+
+REQUIRED_FOR_COMPLETE = "incomplete"  # error code: a complete screening needs its required questions
+
+
+def _check(answers: dict, status: str) -> dict:
+    """Validate answers (rules.validate); returns them normalised, or raises ScreeningInvalid."""
+    ruleset = active_ruleset()
+    normalised, errors = rules.validation.validate_answers(ruleset.questionnaire, answers)
+    problems = [e.as_dict() for e in errors]
+    if not problems and status == ScreeningStatus.COMPLETE:
+        for question in ruleset.questionnaire.questions:
+            if question.required and question.id not in normalised:
+                problems.append(
+                    {
+                        "question": question.id,
+                        "code": REQUIRED_FOR_COMPLETE,
+                        "message": "This question must be answered before the screening can be complete.",
+                    }
+                )
+    if problems:
+        raise ScreeningInvalid(problems)
+    return normalised
+
+
+def screening_evaluate(*, screening: Screening) -> Screening:
+    """Re-run the rules on the stored answers and store the assessment (not saved here)."""
+    ruleset = active_ruleset()
+    profile = country_profile_values(code=screening.answers.get("country_of_origin"))
+    assessment = rules.evaluate(
+        screening.answers,
+        ruleset=ruleset,
+        country_profile=profile,
+        apply_country_profile_defaults=screening.apply_country_profile,
+    )
+    screening.assessment = assessment.as_dict()
+    screening.ruleset_version = assessment.ruleset_version
+    screening.ruleset_sha256 = assessment.ruleset_sha256
+    screening.country_profile_used = assessment.country_profile_used
+    screening.country_of_origin = screening.answers.get("country_of_origin", "")
+    screening._outcome_rows = [
+        ScreeningOutcome(outcome_id=o.id, category=o.category, strength=o.strength) for o in assessment.outcomes
+    ]
+    return screening
+
+
+def _save_outcomes(screening: Screening) -> None:
+    ScreeningOutcome.objects.filter(screening=screening).delete()
+    rows = getattr(screening, "_outcome_rows", [])
+    for row in rows:
+        row.screening = screening
+    ScreeningOutcome.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def screening_create(
+    *,
+    actor: Actor,
+    answers: dict,
+    reference: str = "",
+    language: str = "en",
+    respondent: str = "caseworker",
+    status: str = ScreeningStatus.DRAFT,
+    apply_country_profile: bool = False,
+) -> Screening:
+    normalised = _check(answers, status)
+    screening = Screening(
+        organisation=actor.organisation,
+        reference=reference,
+        language=language,
+        respondent=respondent,
+        status=status,
+        answers=normalised,
+        apply_country_profile=apply_country_profile,
+        created_by_user=actor.user if getattr(actor.user, "pk", None) else None,
+        created_by_client=actor.client,
+        updated_by_user=actor.user if getattr(actor.user, "pk", None) else None,
+        updated_by_client=actor.client,
+    )
+    screening_evaluate(screening=screening)
+    screening.save()
+    _save_outcomes(screening)
+    audit_record(actor=actor, screening_id=screening.id, action=AuditAction.CREATED, detail={"version": 1})
+    return screening
+
+
+@transaction.atomic
+def screening_update(
+    *,
+    actor: Actor,
+    screening: Screening,
+    answers: dict | None = None,
+    expected_version: int | None = None,
+    **fields,
+) -> Screening:
+    """Apply a partial change: `answers` is merged (a null value removes that answer); `fields` may set
+    reference, language, respondent, status, apply_country_profile. With expected_version, a stale version
+    raises VersionConflict and nothing changes."""
+    locked = Screening.objects.select_for_update().get(pk=screening.pk, organisation=actor.organisation)
+    if expected_version is not None and locked.version != expected_version:
+        raise VersionConflict(locked.version)
+    merged = dict(locked.answers)
+    for qid, value in (answers or {}).items():
+        if value is None:
+            merged.pop(qid, None)
+        else:
+            merged[qid] = value
+    status = fields.get("status", locked.status)
+    locked.answers = _check(merged, status)
+    for name in ("reference", "language", "respondent", "status", "apply_country_profile"):
+        if name in fields:
+            setattr(locked, name, fields[name])
+    locked.version += 1
+    locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
+    locked.updated_by_client = actor.client
+    screening_evaluate(screening=locked)
+    locked.save()
+    _save_outcomes(locked)
+    changed = sorted(set(answers or {}))
+    audit_record(
+        actor=actor,
+        screening_id=locked.id,
+        action=AuditAction.CHANGED,
+        detail={"version": locked.version, "questions": changed, "fields": sorted(fields)},
+    )
+    return locked
+
+
+def _outcome_map(assessment: dict | None) -> dict[str, str]:
+    return {o["id"]: o["strength"] for o in (assessment or {}).get("outcomes", [])}
+
+
+@transaction.atomic
+def screening_reassess(*, actor: Actor, screening: Screening) -> tuple[Screening, dict]:
+    """Re-run under the current ruleset; returns (screening, changes against the stored assessment)."""
+    locked = Screening.objects.select_for_update().get(pk=screening.pk, organisation=actor.organisation)
+    before = _outcome_map(locked.assessment)
+    previous = {"version": locked.ruleset_version, "sha256": locked.ruleset_sha256}
+    screening_evaluate(screening=locked)
+    after = _outcome_map(locked.assessment)
+    changes = {
+        "previous_ruleset": previous,
+        "ruleset": {"version": locked.ruleset_version, "sha256": locked.ruleset_sha256},
+        "added": sorted(set(after) - set(before)),
+        "removed": sorted(set(before) - set(after)),
+        "strength_changed": [
+            {"id": oid, "from": before[oid], "to": after[oid]}
+            for oid in sorted(set(before) & set(after))
+            if before[oid] != after[oid]
+        ],
+    }
+    locked.version += 1
+    locked.save()
+    _save_outcomes(locked)
+    audit_record(actor=actor, screening_id=locked.id, action=AuditAction.REASSESSED, detail={"version": locked.version})
+    return locked, changes
+
+
+@transaction.atomic
+def screening_delete(*, actor: Actor, screening: Screening) -> None:
+    """Hard delete (answers included), audited."""
+    screening_id = screening.id
+    Screening.objects.filter(pk=screening_id, organisation=actor.organisation).delete()
+    audit_record(actor=actor, screening_id=screening_id, action=AuditAction.DELETED)
+
+
+def screening_viewed(*, actor: Actor, screening: Screening, exported: bool = False) -> None:
+    audit_record(
+        actor=actor, screening_id=screening.id, action=AuditAction.EXPORTED if exported else AuditAction.VIEWED
+    )
+
+
+@transaction.atomic
+def screenings_purge(*, organisation: Organisation, older_than_days: int, dry_run: bool = False) -> list:
+    """Hard-delete the organisation's screenings created more than `older_than_days` ago; audited per screening.
+
+    Returns the ids (deleted, or that would be deleted with dry_run)."""
+    cutoff = timezone.now() - dt.timedelta(days=older_than_days)
+    ids = list(Screening.objects.filter(organisation=organisation, created_at__lt=cutoff).values_list("id", flat=True))
+    if dry_run or not ids:
+        return ids
+    Screening.objects.filter(organisation=organisation, id__in=ids).delete()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                organisation=organisation,
+                screening_id=sid,
+                action=AuditAction.PURGED,
+                actor_label="system:retention",
+                detail={"older_than_days": older_than_days},
+            )
+            for sid in ids
+        ]
+    )
+    return ids

@@ -1,0 +1,115 @@
+"""Who is acting: a signed-in user of an organisation, or a partner client with a token.
+
+Partners send `Authorization: Token <token>`. Tokens are random, shown once, and stored as SHA-256 only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from .models import Organisation, PartnerClient, Scope
+
+TOKEN_PREFIX = "rs_"
+
+
+def token_generate() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The organisation on whose behalf a request acts, and the user or client acting."""
+
+    organisation: Organisation
+    user: object | None = None
+    client: PartnerClient | None = None
+    ip_address: str | None = None
+    role: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.client is not None:
+            return f"partner:{self.client.name}"
+        if self.user is not None:
+            return f"user:{self.user.get_username()}"
+        return "system"
+
+    @property
+    def scope(self) -> str:
+        return self.client.scope if self.client is not None else Scope.FULL
+
+
+class PartnerPrincipal:
+    """request.user for a partner client: authenticated, not a Django user."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+
+    def __init__(self, client: PartnerClient):
+        self.client = client
+        self.organisation = client.organisation
+
+    def get_username(self) -> str:
+        return f"partner:{self.client.name}"
+
+    def __str__(self):
+        return self.get_username()
+
+
+class PartnerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Invalid token header: use 'Authorization: Token <token>'.")
+        try:
+            token = header[1].decode("ascii")
+        except UnicodeError as exc:
+            raise exceptions.AuthenticationFailed("Invalid token.") from exc
+        client = PartnerClient.objects.select_related("organisation").filter(token_hash=token_hash(token)).first()
+        if client is None or not client.is_active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        now = timezone.now()
+        if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
+            PartnerClient.objects.filter(pk=client.pk).update(last_used_at=now)  # at most once a minute
+        return PartnerPrincipal(client), client
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def request_actor(request) -> Actor | None:
+    """The Actor of an authenticated request (partner client or a user with a membership), else None."""
+    principal = getattr(request, "user", None)
+    if isinstance(principal, PartnerPrincipal):
+        return Actor(organisation=principal.organisation, client=principal.client, ip_address=client_ip(request))
+    if principal is not None and principal.is_authenticated:
+        membership = getattr(principal, "membership", None)
+        if membership is not None:
+            return Actor(
+                organisation=membership.organisation,
+                user=principal,
+                ip_address=client_ip(request),
+                role=membership.role,
+            )
+    return None

@@ -54,6 +54,7 @@ def check_condition(
     sets: Mapping[str, list],
     known_outcomes: set[str] | None,
     earlier_outcomes: set[str] | None,
+    later_questions: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Problems in one raw condition: unknown ids, type mismatches, unknown options, outcome order."""
     problems: list[str] = []
@@ -79,7 +80,10 @@ def check_condition(
         qid = leaf["q"]
         question = questions.get(qid)
         if question is None:
-            problems.append(f"{where}: unknown question {qid!r}")
+            if known_outcomes is None and qid in later_questions:
+                problems.append(f"{where}: refers to {qid!r}, a later question (show_if may only look back)")
+            else:
+                problems.append(f"{where}: unknown question {qid!r}")
             continue
         op = c.leaf_operator(leaf)
         if question.type not in c.QUESTION_OPERATORS[op]:
@@ -114,6 +118,7 @@ def build_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire, list[st
     section_ids = [s["id"] for s in data["sections"]]
     questions: list[Question] = []
     seen: dict[str, Question] = {}
+    all_ids = frozenset(raw["id"] for raw in data["questions"])
     for raw in data["questions"]:
         qid = raw["id"]
         if qid in seen:
@@ -137,6 +142,7 @@ def build_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire, list[st
                 sets=sets,
                 known_outcomes=None,
                 earlier_outcomes=None,
+                later_questions=all_ids,
             )
         question = Question(
             id=qid,

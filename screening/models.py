@@ -112,6 +112,11 @@ class Screening(models.Model):
     respondent = models.CharField(max_length=20, choices=Respondent.choices, default=Respondent.CASEWORKER)
     status = models.CharField(max_length=10, choices=ScreeningStatus.choices, default=ScreeningStatus.DRAFT)
     answers = models.JSONField(default=dict)
+    set_aside_answers = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Answers to questions that a later change made not applicable; restored if they apply again",
+    )
     apply_country_profile = models.BooleanField(
         default=False, help_text="Fill unanswered COI questions from the country profile when evaluating"
     )

@@ -96,6 +96,22 @@ def user_create(*, organisation: Organisation, username: str, password: str, rol
     return user
 
 
+# Roles that may sign in to the Django admin (organisation-scoped, read-only screenings and audit trail).
+ADMIN_SITE_ROLES = frozenset({Role.SUPERVISOR, Role.ORG_ADMIN})
+
+
+def user_staff_sync(*, user) -> None:
+    """Give supervisors and organisation admins access to the Django admin (is_staff), and take it from
+    caseworkers. Superusers are left as they are."""
+    if user.is_superuser:
+        return
+    membership = getattr(user, "membership", None)
+    is_staff = membership is not None and membership.role in ADMIN_SITE_ROLES
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+
+
 def partner_client_create(
     *, organisation: Organisation, name: str, scope: str = Scope.FULL
 ) -> tuple[PartnerClient, str]:
@@ -255,6 +271,48 @@ def screening_update(
         screening_id=locked.id,
         action=AuditAction.CHANGED,
         detail={"version": locked.version, "questions": changed, "fields": sorted(fields)},
+    )
+    return locked
+
+
+@transaction.atomic
+def screening_save_answers(
+    *, actor: Actor, screening: Screening, answers: dict, expected_version: int | None = None
+) -> Screening:
+    """The web interview's save: merge a page's answers and never lose one.
+
+    An answer that a change makes not applicable (e.g. the follow-ups of "Have you served?" after changing it to
+    "No") is set aside rather than deleted, and restored when its question applies again. Raises
+    ScreeningInvalid (nothing saved) if the merged answers are invalid, VersionConflict on a stale version."""
+    locked = Screening.objects.select_for_update().get(pk=screening.pk, organisation=actor.organisation)
+    if expected_version is not None and locked.version != expected_version:
+        raise VersionConflict(locked.version)
+    questionnaire = active_ruleset().questionnaire
+    merged = {**locked.answers, **answers}
+    set_aside = {k: v for k, v in locked.set_aside_answers.items() if k not in answers}
+    for _ in range(len(questionnaire.questions) + 1):  # reaches a fixed point long before this bound
+        statuses = questionnaire.statuses(merged)
+        restore = {qid: v for qid, v in set_aside.items() if qid not in merged and statuses[qid] != "na"}
+        hide = {qid: v for qid, v in merged.items() if statuses[qid] == "na"}
+        if not restore and not hide:
+            break
+        for qid in restore:
+            merged[qid] = set_aside.pop(qid)
+        for qid in hide:
+            set_aside[qid] = merged.pop(qid)
+    locked.answers = _check(merged, locked.status)
+    locked.set_aside_answers = set_aside
+    locked.version += 1
+    locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
+    locked.updated_by_client = actor.client
+    screening_evaluate(screening=locked)
+    locked.save()
+    _save_outcomes(locked)
+    audit_record(
+        actor=actor,
+        screening_id=locked.id,
+        action=AuditAction.CHANGED,
+        detail={"version": locked.version, "questions": sorted(answers)},
     )
     return locked
 

@@ -1,0 +1,130 @@
+"""Translations of the questionnaire and the outcome catalogue (rulesets/<slug>/<version>/translations/<lang>.yaml).
+
+English in questionnaire.yaml and ruleset.yaml is the source. A translation file is keyed by ids, so renaming
+English text never silently detaches a translation, and `translation_problems` lists every id a file lacks or
+does not know. Text a file lacks falls back to English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import Outcome, Question, Ruleset
+
+SOURCE_LANGUAGE = "en"
+QUESTION_TEXTS = ("prompt", "help", "caseworker_prompt", "caseworker_help")
+
+
+@dataclass(frozen=True)
+class Translation:
+    language: str
+    document: dict
+
+    def section(self, section_id: str, default: str) -> str:
+        return self.document.get("sections", {}).get(section_id) or default
+
+    def question(self, question: Question) -> dict[str, Any]:
+        """The question's texts in this language: prompt, help, caseworker_* and {option id: label/caseworker_label}."""
+        entry = self.document.get("questions", {}).get(question.id, {})
+        texts = {key: entry.get(key, getattr(question, key)) for key in QUESTION_TEXTS}
+        translated = entry.get("options", {})
+        texts["options"] = {}
+        for option in question.options:
+            text = translated.get(option.id)
+            if text:  # a caseworker label falls back to the translated label, never to English
+                label = text.get("label") or option.label
+                texts["options"][option.id] = {
+                    "label": label,
+                    "caseworker_label": text.get("caseworker_label") or label,
+                }
+            else:
+                texts["options"][option.id] = {
+                    "label": option.label,
+                    "caseworker_label": option.caseworker_label or option.label,
+                }
+        return texts
+
+    def outcome(self, outcome: Outcome) -> dict[str, Any]:
+        entry = self.document.get("outcomes", {}).get(outcome.id, {})
+        return {
+            "title": entry.get("title", outcome.title),
+            "description": entry.get("description", outcome.description),
+            "evidence": list(entry.get("evidence", outcome.evidence)),
+        }
+
+
+def translations_dir(ruleset: Ruleset) -> Path:
+    from .loader import RULESETS_DIR
+
+    return RULESETS_DIR / ruleset.slug / ruleset.version / "translations"
+
+
+def available_languages(ruleset: Ruleset) -> list[str]:
+    directory = translations_dir(ruleset)
+    found = sorted(p.stem for p in directory.glob("*.yaml")) if directory.exists() else []
+    return [SOURCE_LANGUAGE, *found]
+
+
+@lru_cache(maxsize=16)
+def _load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def translation_for(ruleset: Ruleset, language: str | None) -> Translation:
+    """The translation for a language code such as "ru" or "uk-UA"; English when there is none."""
+    code = (language or SOURCE_LANGUAGE).split("-")[0].lower()
+    path = translations_dir(ruleset) / f"{code}.yaml"
+    if code == SOURCE_LANGUAGE or not path.exists():
+        return Translation(SOURCE_LANGUAGE, {})
+    return Translation(code, _load(path))
+
+
+def translation_problems(ruleset: Ruleset, language: str) -> list[str]:
+    """Every missing, empty or unknown entry of a translation file."""
+    path = translations_dir(ruleset) / f"{language}.yaml"
+    if not path.exists():
+        return [f"{language}: no translation file"]
+    doc = _load(path)
+    problems: list[str] = []
+    if doc.get("language") != language:
+        problems.append(f"{language}: `language` must be {language!r}")
+    sections = doc.get("sections", {})
+    for section in ruleset.questionnaire.sections:
+        if not sections.get(section["id"]):
+            problems.append(f"{language}: section {section['id']} is not translated")
+    questions = doc.get("questions", {})
+    known = {q.id for q in ruleset.questionnaire.questions}
+    problems += [f"{language}: unknown question {qid}" for qid in questions if qid not in known]
+    for question in ruleset.questionnaire.questions:
+        entry = questions.get(question.id)
+        if not entry:
+            problems.append(f"{language}: question {question.id} is not translated")
+            continue
+        for key in QUESTION_TEXTS:
+            english = getattr(question, key)
+            if key not in entry or (english and not entry[key]):
+                problems.append(f"{language}: {question.id}.{key} is not translated")
+        options = entry.get("options", {})
+        for option in question.options:
+            text = options.get(option.id, {})
+            if not text.get("label"):
+                problems.append(f"{language}: {question.id}.options.{option.id} is not translated")
+            if option.caseworker_label and not text.get("caseworker_label"):
+                problems.append(f"{language}: {question.id}.options.{option.id}.caseworker_label is not translated")
+        problems += [
+            f"{language}: {question.id}: unknown option {oid}" for oid in options if oid not in question.option_ids
+        ]
+    outcomes = doc.get("outcomes", {})
+    for outcome in ruleset.outcomes.values():
+        entry = outcomes.get(outcome.id) or {}
+        if not entry.get("title") or not entry.get("description"):
+            problems.append(f"{language}: outcome {outcome.id} is not translated")
+        elif len(entry.get("evidence", [])) != len(outcome.evidence):
+            problems.append(f"{language}: outcome {outcome.id} evidence has a different number of items")
+    problems += [f"{language}: unknown outcome {oid}" for oid in outcomes if oid not in ruleset.outcomes]
+    return problems

@@ -1,10 +1,379 @@
-from django.contrib import admin
+"""The Django admin: organisation-scoped and, for screenings and the audit trail, read-only.
 
-from .models import CountryProfile
+Who sees what:
+* superusers: everything (screenings and audit events are still read-only: they change only through the services,
+  which audit every change);
+* staff users whose Membership role is supervisor or org_admin (`manage.py createuser --role ...` gives them
+  is_staff): their own organisation's screenings, audit events, partner clients and memberships, read-only;
+  an org_admin may also revoke partner tokens, change a token's scope and change members' roles;
+* any other user (a caseworker, a staff user without a membership): none of the organisation-scoped models,
+  whatever Django permissions they hold.
+
+Country profiles are shared by every organisation and editable by any staff user; changes are recorded in the
+admin's own History (LogEntry). Opening a screening in the admin shows its answers and is audited ("viewed").
+"""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
+from django.utils.html import format_html
+
+from rules.profiles import check_profiles
+
+from .auth import Actor, client_ip
+from .models import AuditEvent, CountryProfile, Membership, Organisation, PartnerClient, Role, Screening
+from .selectors import active_ruleset
+from .services import ADMIN_SITE_ROLES, partner_client_revoke, screening_viewed, user_staff_sync
+
+admin.site.site_header = "Refuge Screen administration"
+admin.site.site_title = "Refuge Screen admin"
+
+
+def admin_membership(request) -> Membership | None:
+    """The Membership that scopes a non-superuser's admin to one organisation (supervisor or org_admin), or None."""
+    if not hasattr(request, "_screening_admin_membership"):
+        user = request.user
+        membership = None
+        if user.is_active and user.is_staff and not user.is_superuser:
+            membership = getattr(user, "membership", None)
+            if membership is not None and membership.role not in ADMIN_SITE_ROLES:
+                membership = None
+        request._screening_admin_membership = membership
+    return request._screening_admin_membership
+
+
+def _pretty_json(value) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(value, ensure_ascii=False, indent=2))
+
+
+class OrganisationScopedAdmin(admin.ModelAdmin):
+    """Superusers see every row; supervisors and org_admins see their organisation's rows, read-only."""
+
+    organisation_lookup = "organisation"  # from this model to its Organisation
+    org_admin_may_change = False  # may an org_admin change (some fields of) its organisation's rows?
+
+    @staticmethod
+    def organisation_id_of(obj) -> int:
+        return obj.organisation_id
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        membership = admin_membership(request)
+        if membership is None:
+            return qs.none()
+        return qs.filter(**{self.organisation_lookup: membership.organisation_id})
+
+    def in_scope(self, request, obj) -> bool:
+        if request.user.is_superuser:
+            return True
+        membership = admin_membership(request)
+        return membership is not None and (obj is None or self.organisation_id_of(obj) == membership.organisation_id)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or admin_membership(request) is not None
+
+    def has_view_permission(self, request, obj=None):
+        return self.in_scope(request, obj)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        membership = admin_membership(request)
+        return (
+            self.org_admin_may_change
+            and membership is not None
+            and membership.role == Role.ORG_ADMIN
+            and self.in_scope(request, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class ReadOnlyScopedAdmin(OrganisationScopedAdmin):
+    """Rows that change only through the services (which audit): nobody adds, changes or deletes them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# ---- organisations and memberships ---------------------------------------------------------------------------
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(OrganisationScopedAdmin):
+    organisation_lookup = "pk"
+    list_display = ["name", "id", "created_at"]
+    search_fields = ["name"]
+    readonly_fields = ["created_at"]
+
+    @staticmethod
+    def organisation_id_of(obj) -> int:
+        return obj.pk
+
+
+@admin.register(Membership)
+class MembershipAdmin(OrganisationScopedAdmin):
+    """Superusers add, change and delete memberships; an org_admin changes its members' roles."""
+
+    org_admin_may_change = True
+    list_display = ["user", "organisation", "role", "user_is_staff"]
+    list_filter = ["role", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["user__username"]
+    list_select_related = ["user", "organisation"]
+    raw_id_fields = ["user"]
+
+    @admin.display(boolean=True, description="Admin access")
+    def user_is_staff(self, obj):
+        return obj.user.is_staff
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return ["user"] if obj is not None else []
+        return ["user", "organisation"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        user_staff_sync(user=obj.user)  # supervisors and org_admins may sign in here; caseworkers may not
+
+    def delete_model(self, request, obj):
+        user_id = obj.user_id
+        super().delete_model(request, obj)
+        self._sync_users([user_id])
+
+    def delete_queryset(self, request, queryset):
+        user_ids = list(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        self._sync_users(user_ids)
+
+    @staticmethod
+    def _sync_users(user_ids):
+        for user in get_user_model()._default_manager.filter(pk__in=user_ids):
+            user_staff_sync(user=user)
+
+
+# ---- partner clients -------------------------------------------------------------------------------------------
+
+
+@admin.register(PartnerClient)
+class PartnerClientAdmin(OrganisationScopedAdmin):
+    """Tokens are created with `manage.py createpartner` (shown once, never stored): no "add" here, and no
+    delete either (revoke instead, so screenings and audit events keep their client)."""
+
+    org_admin_may_change = True
+    list_display = ["name", "organisation", "scope", "token_prefix", "is_active", "created_at", "last_used_at"]
+    list_filter = [
+        "scope",
+        ("revoked_at", admin.EmptyFieldListFilter),
+        ("organisation", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["name", "token_prefix"]
+    list_select_related = ["organisation"]
+    fields = [
+        "id",
+        "organisation",
+        "name",
+        "scope",
+        "token_prefix",
+        "token_hash",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = [f for f in fields if f != "scope"]
+    actions = ["revoke_tokens"]
+
+    @admin.display(boolean=True, description="Active")
+    def is_active(self, obj):
+        return obj.is_active
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
+    def revoke_tokens(self, request, queryset):
+        revoked = 0
+        for client in queryset.select_related("organisation"):  # the queryset is already organisation-scoped
+            if client.revoked_at is None:
+                partner_client_revoke(client=client)
+                self.log_change(request, client, "Revoked the token.")
+                revoked += 1
+        already = queryset.count() - revoked
+        message = f"Revoked {revoked} token{'' if revoked == 1 else 's'}."
+        if already:
+            message += f" {already} {'was' if already == 1 else 'were'} already revoked."
+        self.message_user(request, message, messages.SUCCESS)
+
+
+# ---- screenings and the audit trail (read-only) ---------------------------------------------------------------
+
+
+@admin.register(Screening)
+class ScreeningAdmin(ReadOnlyScopedAdmin):
+    list_display = ["id", "organisation", "reference", "status", "country_of_origin", "created_at"]
+    list_filter = ["status", "country_of_origin", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["reference"]
+    list_select_related = ["organisation"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["id", "organisation", "reference", "status", "language", "respondent", "version"]}),
+        (
+            "Answers (special-category data: opening this page is recorded in the audit trail)",
+            {"fields": ["country_of_origin", "apply_country_profile", "answers_display", "set_aside_display"]},
+        ),
+        ("Assessment", {"fields": ["ruleset_version", "ruleset_sha256", "outcomes_display", "profile_used_display"]}),
+        (
+            "History",
+            {
+                "fields": [
+                    "created_at",
+                    "created_by_user",
+                    "created_by_client",
+                    "updated_at",
+                    "updated_by_user",
+                    "updated_by_client",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+
+    @admin.display(description="Answers")
+    def answers_display(self, obj):
+        return _pretty_json(obj.answers)
+
+    @admin.display(description="Answers set aside (their questions no longer apply)")
+    def set_aside_display(self, obj):
+        return _pretty_json(obj.set_aside_answers)
+
+    @admin.display(description="Outcomes")
+    def outcomes_display(self, obj):
+        return _pretty_json((obj.assessment or {}).get("outcomes", []))
+
+    @admin.display(description="Country profile defaults used")
+    def profile_used_display(self, obj):
+        return _pretty_json(obj.country_profile_used)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and request.method == "GET":
+            membership = getattr(request.user, "membership", None)
+            actor = Actor(
+                organisation=obj.organisation,
+                user=request.user,
+                ip_address=client_ip(request),
+                role=membership.role if membership is not None else None,
+            )
+            screening_viewed(actor=actor, screening=obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyScopedAdmin):
+    list_display = ["at", "actor_label", "action", "screening_id", "organisation", "ip_address"]
+    list_filter = ["action", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["screening_id"]
+    list_select_related = ["organisation"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+    fields = [
+        "at",
+        "organisation",
+        "screening_id",
+        "action",
+        "actor_label",
+        "actor_user",
+        "actor_client",
+        "ip_address",
+        "detail",
+    ]
+    readonly_fields = fields
+
+
+# ---- country profiles --------------------------------------------------------------------------------------------
+
+
+class PrettyJSONField(forms.JSONField):
+    """A JSON textarea that shows the value indented, one entry a line."""
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+
+
+class CountryProfileForm(forms.ModelForm):
+    values = PrettyJSONField(
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "class": "vLargeTextField", "spellcheck": "false"}),
+        help_text='JSON: {"question_id": {"value": ..., "source": "...", "date": "YYYY-MM-DD", "note": "..."}}. '
+        "Only the caseworker's COI questions; option ids as in the questionnaire.",
+    )
+
+    class Meta:
+        model = CountryProfile
+        fields = ["code", "name", "reviewed", "summary", "values"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        profile = {
+            "code": data.get("code") or self.instance.code,
+            "name": data["name"],
+            "reviewed": data["reviewed"].isoformat(),
+            "values": data["values"],
+        }
+        if data.get("summary"):
+            profile["summary"] = data["summary"]
+        problems = check_profiles(active_ruleset().questionnaire, {"profiles": [profile]})
+        if problems:
+            raise ValidationError({"values": problems})
+        return data
 
 
 @admin.register(CountryProfile)
 class CountryProfileAdmin(admin.ModelAdmin):
+    """Shared by every organisation; any staff user may edit. The History link lists every change (LogEntry)."""
+
+    form = CountryProfileForm
     list_display = ["code", "name", "reviewed", "updated_at"]
+    list_filter = ["reviewed"]
     search_fields = ["code", "name"]
-    readonly_fields = ["updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code", "updated_at"] if obj is not None else ["updated_at"]
+
+    def _is_staff(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_module_permission(self, request):
+        return self._is_staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_staff(request)
+
+    def has_add_permission(self, request):
+        return self._is_staff(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_staff(request)

@@ -188,10 +188,12 @@ class AuditEvent(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="audit_events")
     screening_id = models.UUIDField(db_index=True)  # not a foreign key: deleted screenings stay audited
     action = models.CharField(max_length=20, choices=AuditAction.choices)
+    # PROTECT: deleting a user or client would otherwise rewrite these rows (Django nulls the references
+    # through the base manager, bypassing the append-only guard). Deactivate users and revoke clients instead.
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_client = models.ForeignKey(PartnerClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_client = models.ForeignKey(PartnerClient, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(max_length=200, help_text="Who, as it was at the time")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

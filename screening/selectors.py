@@ -7,7 +7,7 @@ from django.conf import settings
 
 import rules
 
-from .models import AuditEvent, CountryProfile, Organisation, Screening
+from .models import AuditEvent, CountryProfile, Organisation, PartnerClient, Screening
 
 
 def active_ruleset() -> rules.model.Ruleset:
@@ -63,3 +63,33 @@ def audit_events_for(*, organisation: Organisation, screening_id=None):
     if screening_id is not None:
         qs = qs.filter(screening_id=screening_id)
     return qs
+
+
+def organisation_find(*, name_or_id: str) -> Organisation | None:
+    """The organisation with this exact name or, failing that, this numeric id (for management commands)."""
+    text = str(name_or_id).strip()
+    organisation = Organisation.objects.filter(name=text).first()
+    if organisation is None and text.isdigit() and int(text) < 2**63:
+        organisation = Organisation.objects.filter(pk=int(text)).first()
+    return organisation
+
+
+def partner_client_find(*, organisation: Organisation | None = None, name: str | None = None, client_id=None):
+    """The partner client with this id, or with this name in this organisation; None when there is none."""
+    qs = PartnerClient.objects.select_related("organisation")
+    if client_id is not None:
+        return qs.filter(pk=client_id).first()
+    return qs.filter(organisation=organisation, name=name).first()
+
+
+def country_profile_list():
+    """Every country profile, by code (the API's country catalogue)."""
+    return CountryProfile.objects.order_by("code")
+
+
+def country_profile_get(*, code: str) -> CountryProfile | None:
+    """One country profile by its ISO code (case-insensitive), or None."""
+    code = str(code).strip().upper()
+    if len(code) != 2:
+        return None
+    return CountryProfile.objects.filter(code=code).first()

@@ -34,6 +34,7 @@ migrate: venv
 	$(PY) manage.py loadprofiles
 
 run: migrate
+	$(PY) manage.py demo_setup --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: migrate

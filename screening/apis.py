@@ -1,13 +1,96 @@
-"""REST API views (thin: the work is in rules/ and in services/selectors)."""
+"""The partner REST API, /api/v1/ (thin views: the work is in rules/ and in services/selectors).
+
+Authentication, scope permission, rate limit and the error body are configured once in settings.REST_FRAMEWORK
+(screening.auth, .permissions, .throttling, .errors). Every screening is looked up within the caller's
+organisation: another organisation's screening is simply not found (404), never forbidden.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
 
 from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rules import load_ruleset
+from rules.translations import available_languages, translation_for
+
+from . import selectors, services
+from .errors import ApiError, ApiErrorCode, answer_errors, error_item, validation_items
+from .openapi import (
+    ACCEPT_LANGUAGE,
+    BULK_EXAMPLES,
+    CREATE_EXAMPLES,
+    ERROR_EXAMPLES,
+    ETAG,
+    EVALUATE_EXAMPLES,
+    IF_MATCH,
+    PATCH_EXAMPLES,
+    RETRY_AFTER,
+    SCREENING_ID,
+    error_responses,
+)
+from .permissions import CATALOGUE, EVALUATE, SCREENINGS
+from .serializers import (
+    MAX_BULK_ITEMS,
+    AssessmentSerializer,
+    BulkRequestSerializer,
+    BulkResponseSerializer,
+    CountryListSerializer,
+    CountryProfileSerializer,
+    EvaluateRequestSerializer,
+    OutcomeCatalogueSerializer,
+    QuestionnaireSerializer,
+    ReassessResponseSerializer,
+    ScreeningCreateSerializer,
+    ScreeningFilterSerializer,
+    ScreeningListItemSerializer,
+    ScreeningPageSerializer,
+    ScreeningPatchSerializer,
+    ScreeningSerializer,
+)
+
+DEFAULT_LANGUAGE = "en"
 
 
-def _question_dict(question) -> dict:
+class ApiView(APIView):
+    """Base of every API view: English messages, Content-Language, and no caching of personal data."""
+
+    api_area: str = ""
+    content_language = DEFAULT_LANGUAGE
+
+    def dispatch(self, request, *args, **kwargs):
+        with translation.override(DEFAULT_LANGUAGE):  # messages are English whatever the Accept-Language
+            return super().dispatch(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Language"] = self.content_language
+        if self.api_area != CATALOGUE:
+            response["Cache-Control"] = "no-store"  # answers and assessments are special-category data
+        return response
+
+    @property
+    def actor(self):
+        return self.request.actor  # set by ScopePermission for authenticated members and partner clients
+
+
+def _answers_invalid(errors: list[dict]) -> ApiError:
+    return ApiError(code=ApiErrorCode.INVALID_ANSWERS, message="Some answers are invalid: see `errors`.", errors=errors)
+
+
+# ---- catalogues --------------------------------------------------------------------------------------------
+
+
+def _question_dict(question, localised) -> dict:
+    texts = localised.question(question)
     out = {
         "id": question.id,
         "section": question.section,
@@ -15,33 +98,422 @@ def _question_dict(question) -> dict:
         "audience": question.audience,
         "required": question.required,
         "sensitive": question.sensitive,
-        "prompt": question.prompt,
-        "help": question.help,
-        "caseworker_prompt": question.caseworker_prompt,
-        "caseworker_help": question.caseworker_help,
+        "prompt": texts["prompt"],
+        "help": texts["help"],
+        "caseworker_prompt": texts["caseworker_prompt"],
+        "caseworker_help": texts["caseworker_help"],
         "show_if": question.raw.get("show_if"),
     }
     if question.options:
-        out["options"] = [
-            {"id": o.id, "label": o.label, "caseworker_label": o.caseworker_label or o.label} for o in question.options
-        ]
+        out["options"] = [{"id": o.id, **texts["options"][o.id]} for o in question.options]
     return out
 
 
-class QuestionnaireApi(APIView):
-    """The questionnaire: sections, named sets and questions (ids, types, options, show_if, prompts)."""
+def served_languages(ruleset) -> tuple[str, ...]:
+    """The languages the questionnaire is served in: those of settings.LANGUAGES that have a translation."""
+    offered = {code for code, _name in settings.LANGUAGES}
+    return tuple(code for code in available_languages(ruleset) if code in offered)
+
+
+def negotiate_language(header: str | None, served: tuple[str, ...]) -> str:
+    """The language to serve for an Accept-Language header: the most preferred one served, else English."""
+    ranked = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, *params = part.split(";")
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value.strip())
+                except ValueError:
+                    quality = 0.0  # a malformed weight: ignore the language
+        if tag.strip() and quality > 0:
+            ranked.append((-quality, position, tag.strip().lower().split("-")[0]))
+    for _quality, _position, code in sorted(ranked):
+        if code in served:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+def _ruleset_ref(ruleset) -> dict:
+    return {"version": ruleset.version, "sha256": ruleset.sha256}
+
+
+class QuestionnaireApi(ApiView):
+    """The questionnaire: sections, named sets and questions (ids, types, options, show_if, prompts).
+
+    Texts (section titles, prompts, help, option labels) are in the language of Accept-Language (en, ru, uk)
+    where translated, English otherwise; the Content-Language header names the language served. Ids, types and
+    show_if conditions are the same in every language.
+    """
+
+    api_area = CATALOGUE
+
+    @extend_schema(
+        operation_id="questionnaire",
+        parameters=[ACCEPT_LANGUAGE, RETRY_AFTER],
+        responses={200: QuestionnaireSerializer, **error_responses(401, 429)},
+    )
+    def get(self, request):
+        ruleset = selectors.active_ruleset()
+        language = negotiate_language(request.headers.get("Accept-Language"), served_languages(ruleset))
+        localised = translation_for(ruleset, language)
+        self.content_language = localised.language
+        questionnaire = ruleset.questionnaire
+        response = Response(
+            {
+                "ruleset": _ruleset_ref(ruleset),
+                "sections": [
+                    {**section, "title": localised.section(section["id"], section["title"])}
+                    for section in questionnaire.sections
+                ],
+                "sets": questionnaire.sets,
+                "questions": [_question_dict(q, localised) for q in questionnaire.questions],
+            }
+        )
+        patch_vary_headers(response, ("Accept-Language",))
+        return response
+
+
+class OutcomesApi(ApiView):
+    """The outcome catalogue: every candidate outcome with its citations and evidence, the rules that emit it,
+    the strength levels and the post-processing steps."""
+
+    api_area = CATALOGUE
+
+    @extend_schema(
+        operation_id="outcomes",
+        parameters=[RETRY_AFTER],
+        responses={200: OutcomeCatalogueSerializer, **error_responses(401, 429)},
+    )
+    def get(self, request):
+        ruleset = selectors.active_ruleset()
+        rules_by_outcome: dict[str, list] = {}
+        for rule in ruleset.rules:
+            rules_by_outcome.setdefault(rule.outcome, []).append(
+                {
+                    "id": rule.id,
+                    "rationale": rule.rationale,
+                    "legal_md_rule": rule.legal_md_rule,
+                    "citations": [c.as_dict() for c in rule.citations],
+                }
+            )
+        outcomes = [
+            {
+                "id": outcome.id,
+                "category": outcome.category,
+                "title": outcome.title,
+                "description": outcome.description,
+                "citations": list(outcome.citation_dicts),
+                "evidence": list(outcome.evidence),
+                "rules": rules_by_outcome.get(outcome.id, []),
+            }
+            for outcome in ruleset.outcomes.values()
+        ]
+        return Response(
+            {
+                "ruleset": _ruleset_ref(ruleset),
+                "strength_levels": [dict(level) for level in ruleset.strength_levels],
+                "post_processing": [
+                    {"id": p.id, "legal_md_rule": p.legal_md_rule, "description": p.description}
+                    for p in ruleset.post_processing
+                ],
+                "outcomes": outcomes,
+            }
+        )
+
+
+class CountryListApi(ApiView):
+    """The country profiles: default answers to the country-of-origin questions, each with source and date."""
+
+    api_area = CATALOGUE
+
+    @extend_schema(
+        operation_id="countries_list",
+        parameters=[RETRY_AFTER],
+        responses={200: CountryListSerializer, **error_responses(401, 429)},
+    )
+    def get(self, request):
+        profiles = selectors.country_profile_list()
+        return Response({"countries": CountryProfileSerializer(profiles, many=True).data})
+
+
+class CountryDetailApi(ApiView):
+    """One country profile by its ISO 3166-1 alpha-2 code (404 when there is none)."""
+
+    api_area = CATALOGUE
+
+    @extend_schema(
+        operation_id="countries_retrieve",
+        parameters=[RETRY_AFTER],
+        responses={200: CountryProfileSerializer, **error_responses(401, 404, 429)},
+    )
+    def get(self, request, code: str):
+        profile = selectors.country_profile_get(code=code)
+        if profile is None:
+            raise exceptions.NotFound("There is no country profile with this code.")
+        return Response(CountryProfileSerializer(profile).data)
+
+
+# ---- evaluate ----------------------------------------------------------------------------------------------
+
+
+class EvaluateApi(ApiView):
+    """Evaluate an answer set and return the assessment. Stores nothing and is not audited.
+
+    Accepts no free text: an answer to a question of type `text` (ethnic_group_name) is refused with
+    `free_text_not_accepted`. Invalid answers give 400 `invalid_answers` listing every problem."""
+
+    api_area = EVALUATE
+
+    @extend_schema(
+        operation_id="evaluate",
+        request=EvaluateRequestSerializer,
+        responses={200: AssessmentSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
+        parameters=[RETRY_AFTER],
+        examples=EVALUATE_EXAMPLES + ERROR_EXAMPLES,
+    )
+    def post(self, request):
+        serializer = EvaluateRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            assessment = services.answers_evaluate(
+                answers=serializer.validated_data["answers"],
+                apply_country_profile=serializer.validated_data["apply_country_profile"],
+            )
+        except services.ScreeningInvalid as exc:
+            raise _answers_invalid(answer_errors(exc.errors)) from None
+        return Response(assessment.as_dict())
+
+
+# ---- screenings --------------------------------------------------------------------------------------------
+
+
+class ScreeningPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _etag(screening) -> str:
+    return f'"{screening.version}"'
+
+
+def _if_match_versions(header: str | None) -> list[int] | None:
+    """The versions named by If-Match (`"3"`, `3`, `W/"3"`, lists); None when absent or `*`. A value that is not
+    a version is kept as -1, which never matches."""
+    if header is None or not header.strip() or header.strip() == "*":
+        return None
+    versions = []
+    for token in header.split(","):
+        token = token.strip()
+        if token.startswith("W/"):
+            token = token[2:].strip()
+        if len(token) >= 2 and token[0] == token[-1] == '"':
+            token = token[1:-1]
+        versions.append(int(token) if re.fullmatch(r"[0-9]{1,9}", token) else -1)
+    return versions
+
+
+class ScreeningApiMixin:
+    def get_screening(self, screening_id):
+        """The caller's organisation's screening, or 404 (also for a malformed id or another organisation's)."""
+        try:
+            key = uuid.UUID(str(screening_id))
+        except ValueError:
+            key = None
+        screening = key and selectors.screening_get(organisation=self.actor.organisation, screening_id=key)
+        if not screening:
+            raise exceptions.NotFound("There is no screening with this id.")
+        return screening
+
+    def screening_response(self, screening, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
+        return Response(
+            ScreeningSerializer(screening).data,
+            status=status_code,
+            headers={"ETag": _etag(screening), **(headers or {})},
+        )
+
+
+class ScreeningListApi(ScreeningApiMixin, ApiView):
+    """Your organisation's screenings, newest first (list: no answers, outcomes summarised)."""
+
+    api_area = SCREENINGS
+
+    @extend_schema(
+        operation_id="screenings_list",
+        parameters=[ScreeningFilterSerializer, RETRY_AFTER],
+        responses={200: ScreeningPageSerializer, **error_responses(400, 401, 403, 404, 429)},
+        examples=ERROR_EXAMPLES[1:],
+    )
+    def get(self, request):
+        query = {key: value for key, value in request.query_params.items() if value != ""}
+        filters = ScreeningFilterSerializer(data=query)
+        filters.is_valid(raise_exception=True)
+        criteria = {k: v for k, v in filters.validated_data.items() if k not in ("page", "page_size")}
+        screenings = (
+            selectors.screening_list(organisation=self.actor.organisation, filters=criteria)
+            .select_related("created_by_user", "created_by_client", "updated_by_user", "updated_by_client")
+            .prefetch_related("outcomes")
+            .defer("answers", "set_aside_answers", "assessment", "country_profile_used")
+        )
+        paginator = ScreeningPagination()
+        page = paginator.paginate_queryset(screenings, request, view=self)
+        return paginator.get_paginated_response(ScreeningListItemSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="screenings_create",
+        request=ScreeningCreateSerializer,
+        responses={201: ScreeningSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
+        parameters=[ETAG, RETRY_AFTER],
+        examples=CREATE_EXAMPLES + ERROR_EXAMPLES,
+    )
+    def post(self, request):
+        serializer = ScreeningCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            screening = services.screening_create(actor=self.actor, **serializer.validated_data)
+        except services.ScreeningInvalid as exc:
+            raise _answers_invalid(answer_errors(exc.errors)) from None
+        location = reverse("screening:api-screening-detail", kwargs={"screening_id": screening.id})
+        return self.screening_response(screening, status_code=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+class ScreeningDetailApi(ScreeningApiMixin, ApiView):
+    """One screening (viewing it is audited). PATCH changes it (send If-Match); DELETE removes it for good."""
+
+    api_area = SCREENINGS
+
+    @extend_schema(
+        operation_id="screenings_retrieve",
+        parameters=[SCREENING_ID, ETAG, RETRY_AFTER],
+        responses={200: ScreeningSerializer, **error_responses(401, 403, 404, 429)},
+    )
+    def get(self, request, screening_id):
+        screening = self.get_screening(screening_id)
+        services.screening_viewed(actor=self.actor, screening=screening)
+        return self.screening_response(screening)
+
+    @extend_schema(
+        operation_id="screenings_partial_update",
+        request=ScreeningPatchSerializer,
+        parameters=[SCREENING_ID, IF_MATCH, ETAG, RETRY_AFTER],
+        responses={200: ScreeningSerializer, **error_responses(400, 401, 403, 404, 412, 413, 415, 429)},
+        examples=PATCH_EXAMPLES + ERROR_EXAMPLES,
+    )
+    def patch(self, request, screening_id):
+        screening = self.get_screening(screening_id)
+        serializer = ScreeningPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        answers = fields.pop("answers", None)
+        if answers is not None and not isinstance(answers, dict):
+            error = error_item(
+                question=None,
+                code=ApiErrorCode.NOT_AN_OBJECT,
+                message="Answers must be an object of question id: answer.",
+            )
+            raise _answers_invalid([error])
+        versions = _if_match_versions(request.headers.get("If-Match"))
+        expected = None
+        if versions is not None:
+            expected = screening.version if screening.version in versions else versions[0]
+        try:
+            screening = services.screening_update(
+                actor=self.actor, screening=screening, answers=answers, expected_version=expected, **fields
+            )
+        except services.VersionConflict as exc:
+            raise ApiError(
+                code=ApiErrorCode.VERSION_CONFLICT,
+                status_code=status.HTTP_412_PRECONDITION_FAILED,
+                message=(
+                    f"The screening has changed since you read it: it is now at version {exc.current_version} "
+                    f'(ETag "{exc.current_version}"). Read it again and retry.'
+                ),
+                headers={"ETag": f'"{exc.current_version}"'},
+            ) from None
+        except services.ScreeningInvalid as exc:
+            raise _answers_invalid(answer_errors(exc.errors)) from None
+        return self.screening_response(screening)
+
+    @extend_schema(
+        operation_id="screenings_destroy",
+        parameters=[SCREENING_ID, RETRY_AFTER],
+        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404, 429)},
+    )
+    def delete(self, request, screening_id):
+        screening = self.get_screening(screening_id)
+        services.screening_delete(actor=self.actor, screening=screening)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ScreeningReassessApi(ScreeningApiMixin, ApiView):
+    """Re-run the screening's answers under the current ruleset; returns it with what changed."""
+
+    api_area = SCREENINGS
+
+    @extend_schema(
+        operation_id="screenings_reassess",
+        request=None,
+        parameters=[SCREENING_ID, RETRY_AFTER],
+        responses={200: ReassessResponseSerializer, **error_responses(401, 403, 404, 429)},
+    )
+    def post(self, request, screening_id):
+        screening = self.get_screening(screening_id)
+        screening, changes = services.screening_reassess(actor=self.actor, screening=screening)
+        return Response(
+            {"screening": ScreeningSerializer(screening).data, "changes": changes}, headers={"ETag": _etag(screening)}
+        )
+
+
+class ScreeningBulkApi(ApiView):
+    """Create up to 1,000 screenings. Each item is validated and stored on its own: valid items are stored even
+    when others fail. Results are in input order: {index, id} or {index, errors}."""
+
+    api_area = SCREENINGS
+
+    @extend_schema(
+        operation_id="screenings_bulk_create",
+        request=BulkRequestSerializer,
+        responses={200: BulkResponseSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
+        parameters=[RETRY_AFTER],
+        examples=BULK_EXAMPLES,
+    )
+    def post(self, request):
+        items = request.data.get("items") if isinstance(request.data, dict) else None
+        if isinstance(items, list) and len(items) > MAX_BULK_ITEMS:
+            raise ApiError(
+                code=ApiErrorCode.TOO_MANY_ITEMS,
+                message=f"At most {MAX_BULK_ITEMS} items per request ({len(items)} sent); nothing was stored.",
+            )
+        serializer = BulkRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        results = []
+        for index, item in enumerate(serializer.validated_data["items"]):
+            item_serializer = ScreeningCreateSerializer(data=item)
+            if not item_serializer.is_valid():
+                results.append({"index": index, "errors": validation_items(item_serializer.errors)})
+                continue
+            try:
+                screening = services.screening_create(actor=self.actor, **item_serializer.validated_data)
+            except services.ScreeningInvalid as exc:
+                results.append({"index": index, "errors": answer_errors(exc.errors)})
+                continue
+            results.append({"index": index, "id": str(screening.id)})
+        created = sum(1 for r in results if "id" in r)
+        return Response({"results": results, "created": created, "failed": len(results) - created})
+
+
+class ApiNotFoundView(ApiView):
+    """Any other path under /api/: 404 with the error body (not Django's HTML page)."""
 
     authentication_classes: list = []
     permission_classes: list = []
+    throttle_classes: list = []
+    schema = None  # not an endpoint
 
-    def get(self, request):
-        ruleset = load_ruleset(settings.SCREENING["RULESET"])
-        questionnaire = ruleset.questionnaire
-        return Response(
-            {
-                "ruleset": {"version": ruleset.version, "sha256": ruleset.sha256},
-                "sections": list(questionnaire.sections),
-                "sets": questionnaire.sets,
-                "questions": [_question_dict(q) for q in questionnaire.questions],
-            }
-        )
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        hint = "" if request.path.endswith("/") else " API paths end with a slash."
+        raise exceptions.NotFound(f"There is no API endpoint at this path.{hint}")

@@ -10,6 +10,7 @@ though the rules treat an UNKNOWN show_if as applicable.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,3 +206,101 @@ def form_value(question: Question, answers: dict, data=None) -> Any:
     if question.type == "multi_choice":
         return value or []
     return "" if value is None else str(value)
+
+
+# ---- navigation and saving (the web pages' decisions, kept out of the views) -------------------------------
+
+PROTECTION_CATEGORIES = ("persecution_act", "convention_ground", "subsidiary_protection")
+STRENGTH_ORDER = {"strong": 0, "arguable": 1, "needs_information": 2}
+STARTABLE = (NOT_STARTED, IN_PROGRESS, COMPLETED)
+
+
+def mode_for(respondent: str) -> str:
+    """The interview mode of a screening: the claimant answers one question per page, a caseworker a section."""
+    return CLAIMANT if respondent == CLAIMANT else CASEWORKER
+
+
+def asked_now(questionnaire: Questionnaire, answers: dict, question_id: str, mode: str) -> bool:
+    """Whether a question is asked now in this mode (shown, and for this audience)."""
+    question = questionnaire.by_id.get(question_id)
+    return question is not None and for_mode(question, mode) and shown(questionnaire, answers)[question_id] == "yes"
+
+
+def previous_question(questionnaire: Questionnaire, answers: dict, mode: str, before: str) -> Question | None:
+    """The question asked before `before` in questionnaire order (claimant mode's Back link); None for the first."""
+    order = {q.id: i for i, q in enumerate(questionnaire.questions)}
+    earlier = [q for q in all_questions_in_order(questionnaire, answers, mode) if order[q.id] < order[before]]
+    return earlier[-1] if earlier else None
+
+
+def section_entry(questionnaire: Questionnaire, answers: dict, section_id: str, mode: str) -> Question | None:
+    """Where a section starts in claimant mode: its first unanswered question, else its first question."""
+    questions = section_questions(questionnaire, answers, section_id, mode)
+    return next((q for q in questions if q.id not in answers), questions[0] if questions else None)
+
+
+def next_section(questionnaire: Questionnaire, answers: dict, mode: str, after: str) -> str | None:
+    """The id of the next section after `after` that asks questions now (caseworker mode's Continue)."""
+    ids = [s["id"] for s in questionnaire.sections]
+    for section_id in ids[ids.index(after) + 1 :]:
+        if section_questions(questionnaire, answers, section_id, mode):
+            return section_id
+    return None
+
+
+def new_follow_ups(
+    questionnaire: Questionnaire, answers: dict, section_id: str, mode: str, asked_before: list[str]
+) -> list[Question]:
+    """Unanswered questions of a section that saving a page made appear (e.g. "Which other country?")."""
+    return [
+        q
+        for q in section_questions(questionnaire, answers, section_id, mode)
+        if q.id not in asked_before and q.id not in answers
+    ]
+
+
+def new_questions(questionnaire: Questionnaire, answers: dict, mode: str, asked_before: list[str]) -> list[Question]:
+    """Unanswered questions asked now that were not asked before a change (claimant mode, in order)."""
+    before = set(asked_before)
+    return [
+        q for q in all_questions_in_order(questionnaire, answers, mode) if q.id not in before and q.id not in answers
+    ]
+
+
+def answers_patch(
+    questions: list[Question],
+    answers: dict,
+    parsed: dict[str, Any],
+    errors: list[FieldError],
+    shown: Iterable[str] = (),
+) -> dict[str, Any]:
+    """What a submitted page changes: new or changed answers, and None for an answered question whose field the
+    page showed (`shown`: the form says which) and that came back empty, so "Change" can also take an answer
+    back. Unchanged answers and fields with an error are left out: a field with an error keeps its answer."""
+    failed = {e.question for e in errors}
+    shown = set(shown)
+    patch: dict[str, Any] = {}
+    for question in questions:
+        qid = question.id
+        if qid in failed:
+            continue
+        if qid in parsed:
+            if answers.get(qid) != parsed[qid]:
+                patch[qid] = parsed[qid]
+        elif qid in answers and qid in shown:
+            patch[qid] = None
+    return patch
+
+
+def completed_count(statuses: list[tuple[dict, str]]) -> tuple[int, int]:
+    """(completed sections, sections needed): "You have completed N of M sections"."""
+    needed = [status for _, status in statuses if status != NOT_NEEDED]
+    return sum(1 for status in needed if status == COMPLETED), len(needed)
+
+
+def strongest_outcome(assessment: dict | None, categories: tuple[str, ...] = PROTECTION_CATEGORIES) -> dict | None:
+    """The protection outcome with the strongest strength (ties: by id), or None."""
+    outcomes = [o for o in (assessment or {}).get("outcomes", []) if o.get("category") in categories]
+    if not outcomes:
+        return None
+    return min(outcomes, key=lambda o: (STRENGTH_ORDER.get(o.get("strength"), len(STRENGTH_ORDER)), o["id"]))

@@ -93,3 +93,12 @@ def country_profile_get(*, code: str) -> CountryProfile | None:
     if len(code) != 2:
         return None
     return CountryProfile.objects.filter(code=code).first()
+
+
+def screening_search(*, organisation: Organisation, query: str = ""):
+    """The organisation's screenings for the web case list, newest first: reference containing `query`
+    (case-insensitive), with their outcome rows; the answers and the assessment are not loaded."""
+    qs = screening_list(organisation=organisation)
+    if query:
+        qs = qs.filter(reference__icontains=query)
+    return qs.defer("answers", "set_aside_answers", "assessment", "country_profile_used").prefetch_related("outcomes")

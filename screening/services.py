@@ -384,3 +384,38 @@ def screenings_purge(*, organisation: Organisation, older_than_days: int, dry_ru
         ]
     )
     return ids
+
+
+# ---- stateless evaluation (the API's evaluate/: nothing stored, nothing audited) ----------------------------
+
+FREE_TEXT_NOT_ACCEPTED = "free_text_not_accepted"  # error code: evaluate/ takes no answer to a text question
+
+
+def answers_evaluate(*, answers, apply_country_profile: bool = False, accept_free_text: bool = False):
+    """Validate and evaluate an answer set without storing anything; returns the rules.Assessment.
+
+    Raises ScreeningInvalid with every problem: the answer errors of rules.validate and, unless
+    accept_free_text, one free_text_not_accepted per answered question of type "text"."""
+    ruleset = active_ruleset()
+    questionnaire = ruleset.questionnaire
+    normalised, errors = rules.validation.validate_answers(questionnaire, answers)
+    problems = [e.as_dict() for e in errors]
+    if not accept_free_text and isinstance(answers, dict):
+        for qid, value in answers.items():
+            question = questionnaire.by_id.get(qid) if isinstance(qid, str) else None
+            if question is not None and question.type == "text" and value not in (None, "", []):
+                problems.append(
+                    {
+                        "question": qid,
+                        "code": FREE_TEXT_NOT_ACCEPTED,
+                        "message": "Free text is not accepted here: leave this question out.",
+                    }
+                )
+    if problems:
+        order = {q.id: i for i, q in enumerate(questionnaire.questions)}
+        problems.sort(key=lambda e: (order.get(e["question"], len(order)), e["question"] or "", e["code"]))
+        raise ScreeningInvalid(problems)
+    profile = country_profile_values(code=normalised.get("country_of_origin")) if apply_country_profile else None
+    return rules.evaluate(
+        normalised, ruleset=ruleset, country_profile=profile, apply_country_profile_defaults=apply_country_profile
+    )

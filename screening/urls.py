@@ -1,4 +1,5 @@
-from django.urls import path
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import apis, views
 
@@ -6,5 +7,22 @@ app_name = "screening"
 
 urlpatterns = [
     path("", views.start, name="start"),
+    # The partner REST API (screening/apis.py). Every endpoint here needs an isolation test (tests/api/).
     path("api/v1/questionnaire/", apis.QuestionnaireApi.as_view(), name="api-questionnaire"),
+    path("api/v1/outcomes/", apis.OutcomesApi.as_view(), name="api-outcomes"),
+    path("api/v1/countries/", apis.CountryListApi.as_view(), name="api-countries"),
+    path("api/v1/countries/<str:code>/", apis.CountryDetailApi.as_view(), name="api-country-detail"),
+    path("api/v1/evaluate/", apis.EvaluateApi.as_view(), name="api-evaluate"),
+    path("api/v1/screenings/", apis.ScreeningListApi.as_view(), name="api-screenings"),
+    path("api/v1/screenings/bulk/", apis.ScreeningBulkApi.as_view(), name="api-screenings-bulk"),
+    path("api/v1/screenings/<str:screening_id>/", apis.ScreeningDetailApi.as_view(), name="api-screening-detail"),
+    path(
+        "api/v1/screenings/<str:screening_id>/reassess/",
+        apis.ScreeningReassessApi.as_view(),
+        name="api-screening-reassess",
+    ),
+    # OpenAPI 3 schema and its documentation (Swagger UI from local static files: drf-spectacular-sidecar).
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="screening:api-schema"), name="api-docs"),
+    re_path(r"^api/", apis.ApiNotFoundView.as_view(), name="api-not-found"),  # keep last
 ]

@@ -31,11 +31,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "screening",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # serves static files under gunicorn (docs UI, CSS)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,12 +90,57 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+LOCALE_PATHS = [BASE_DIR / "locale"]  # the UI's ru/uk catalogues (.po and the compiled .mo are committed)
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:case-list"
+LOGOUT_REDIRECT_URL = "web:login"
+# Development and tests serve static files straight from the apps; production collects them (production.py).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The partner REST API (/api/v1/): JSON only, token or session auth, scope permission, rate limit, one error body.
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["screening.throttling.SizeLimitedJSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "screening.auth.PartnerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["screening.permissions.ScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["screening.throttling.ApiRateThrottle"],
+    "EXCEPTION_HANDLER": "screening.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "screening.openapi.ApiAutoSchema",
     "UNAUTHENTICATED_USER": None,
+}
+
+# OpenAPI 3 schema (/api/schema/) and its documentation (/api/docs/), served from local static files only.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Refuge Screen partner API",
+    "DESCRIPTION": (
+        "Screening of refugee claims arising from military service: candidate grounds, never a decision. "
+        "Send `Authorization: Token <token>`. Every error has the body `{code, message, errors}`."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ApiErrorCodeEnum": "screening.errors.API_ERROR_CODE_CHOICES",
+        "ScreeningStatusEnum": "screening.models.ScreeningStatus",
+        "RespondentEnum": "screening.models.Respondent",
+        "LanguageEnum": [code for code, _name in LANGUAGES],
+        "StrengthEnum": ["strong", "arguable", "needs_information"],
+    },
+    "TAGS": [
+        {"name": "catalogue", "description": "The questionnaire, the outcomes and the country profiles (public)."},
+        {"name": "evaluate", "description": "Stateless evaluation: nothing is stored or audited."},
+        {"name": "screenings", "description": "Stored screenings of your organisation (audited)."},
+    ],
 }
 
 # The app's own settings, in one namespaced dict.
@@ -101,6 +149,10 @@ SCREENING = {
     "RULESET": os.environ.get("SCREENING_RULESET", "military_service/1.0.0"),
     # Country profiles (COI defaults) loaded by `manage.py loadprofiles`.
     "COUNTRY_PROFILES_FILE": BASE_DIR / "fixtures" / "country_profiles.yaml",
+    # Partner API rate limit per client (or user): "<n>/<s|min|hour|day>".
+    "API_RATE": os.environ.get("SCREENING_API_RATE", "1200/min"),
+    # Largest request body the partner API reads (bytes).
+    "API_MAX_BODY_BYTES": 10 * 1024 * 1024,
 }
 
 # Answers are special-category data: nothing in the app logs answer values. Keep request bodies out of logs.

@@ -1,0 +1,115 @@
+"""manage.py demo_setup: a demo organisation, two demo users and a few demo screenings. DEBUG only.
+
+Creates (once; running it again changes nothing but the users' passwords) the organisation "Demo NGO", the users
+`demo-caseworker` (caseworker) and `demo-supervisor` (supervisor, who may sign in to the admin), and the
+screenings of fixtures/demo_cases.yaml (copies of public example cases), created by the demo caseworker with
+references "DEMO-pub-01" etc. The password is $DEMO_PASSWORD, or the documented demo password
+"refuge-demo-2026". With DEBUG off it does nothing, so it can never open a known password on a real server.
+`make run` calls it after loading the country profiles.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.shortcuts import resolve_url
+
+from screening import services
+from screening.auth import Actor
+from screening.models import Membership, Organisation, Role, Screening
+
+ORGANISATION = "Demo NGO"
+USERS = (("demo-caseworker", Role.CASEWORKER), ("demo-supervisor", Role.SUPERVISOR))
+DEFAULT_PASSWORD = "refuge-demo-2026"  # documented in README.md; used only with DEBUG on
+PASSWORD_ENV = "DEMO_PASSWORD"
+CASES_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_cases.yaml"
+
+
+class Command(BaseCommand):
+    help = (
+        f"DEBUG only: create the organisation {ORGANISATION!r}, the users demo-caseworker and demo-supervisor "
+        f"(password ${PASSWORD_ENV} or {DEFAULT_PASSWORD!r}) and the demo screenings of fixtures/demo_cases.yaml. "
+        "Idempotent."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--base-url", default="http://127.0.0.1:8000", help="where the server runs, for the sign-in link"
+        )
+        parser.add_argument("--file", default=str(CASES_FILE), help="another demo cases file")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            self.stdout.write("demo_setup does nothing: DEBUG is off (demo accounts have a known password).")
+            return
+        password = os.environ.get(PASSWORD_ENV) or DEFAULT_PASSWORD
+        cases = self._cases(Path(options["file"]))
+        with transaction.atomic():
+            organisation, created = Organisation.objects.get_or_create(name=ORGANISATION)
+            self.stdout.write(f"{'Created' if created else 'Found'} the organisation {ORGANISATION!r}.")
+            users = {role: self._user(organisation, username, role, password) for username, role in USERS}
+            actor = Actor(organisation=organisation, user=users[Role.CASEWORKER], role=Role.CASEWORKER)
+            made = 0
+            for case in cases:
+                reference = case["reference"]
+                if Screening.objects.filter(organisation=organisation, reference=reference).exists():
+                    continue
+                try:
+                    services.screening_create(
+                        actor=actor,
+                        answers=case["answers"],
+                        reference=reference,
+                        language=case.get("language", "en"),
+                        respondent=case.get("respondent", "caseworker"),
+                        status=case.get("status", "draft"),
+                        apply_country_profile=bool(case.get("apply_country_profile", False)),
+                    )
+                except services.ScreeningInvalid as exc:
+                    raise CommandError(f"{reference}: invalid answers: {exc}") from exc
+                made += 1
+        total = Screening.objects.filter(organisation=organisation, reference__in=[c["reference"] for c in cases])
+        self.stdout.write(f"Created {made} demo screenings ({total.count()} in all).")
+        login = resolve_url(settings.LOGIN_URL)
+        if not login.startswith(("http://", "https://")):
+            login = options["base_url"].rstrip("/") + "/" + login.lstrip("/")
+        self.stdout.write("")
+        self.stdout.write(f"Sign in at {login}")
+        for username, role in USERS:
+            self.stdout.write(f"  {username} ({role}), password: {password}")
+
+    def _cases(self, path: Path) -> list[dict]:
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise CommandError(f"cannot read {path}: {exc}") from exc
+        cases = (document or {}).get("cases")
+        if not isinstance(cases, list) or not all(isinstance(c, dict) and c.get("reference") for c in cases):
+            raise CommandError(f"{path}: expected `cases`, a list of mappings each with a `reference`")
+        return cases
+
+    def _user(self, organisation: Organisation, username: str, role: str, password: str):
+        User = get_user_model()
+        user = User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
+        if user is None:
+            user = services.user_create(organisation=organisation, username=username, password=password, role=role)
+            self.stdout.write(f"Created the user {username} ({role}).")
+        else:
+            membership = Membership.objects.filter(user=user).first()
+            if membership is None or membership.organisation_id != organisation.pk:
+                raise CommandError(
+                    f"The user {username!r} exists and is not a member of {ORGANISATION!r}: not touched."
+                )
+            if membership.role != role:
+                membership.role = role
+                membership.save(update_fields=["role"])
+            user.set_password(password)  # so the password printed below is always the one that works
+            user.is_active = True
+            user.save(update_fields=["password", "is_active"])
+        services.user_staff_sync(user=user)
+        return user

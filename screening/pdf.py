@@ -1,0 +1,190 @@
+"""The screening memo as a PDF (fpdf2, pure Python), with the same content as the printable memo page.
+
+Text is set in DejaVu Sans (screening/static/fonts/, Bitstream Vera licence), embedded as a subset, so Cyrillic
+and other non-Latin answers and translations print correctly. The input is results.memo_context(): plain data,
+already translated into the caseworker's language.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+FONT_DIR = Path(__file__).resolve().parent / "static" / "fonts"
+FONT = "DejaVu"
+BODY_SIZE = 9.5
+LINE = 4.6  # mm per line of body text
+INDENT = 5
+
+
+class MemoPDF(FPDF):
+    def __init__(self, footer_text: str):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer_text
+        self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        self.set_margins(18, 16, 18)
+        self.set_auto_page_break(auto=True, margin=18)
+        self.alias_nb_pages()
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font(FONT, "", 7.5)
+        self.set_text_color(60, 60, 60)
+        page = _("Page %(page)s of %(pages)s") % {"page": self.page_no(), "pages": "{nb}"}
+        self.cell(0, 4, f"{self.footer_text} · {page}", align="C")
+        self.set_text_color(0, 0, 0)
+
+    # -- building blocks --
+
+    def keep(self, height: float):
+        """Start a new page unless `height` mm fit: keeps a heading or label with what follows it."""
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+
+    def heading(self, text: str, size: float = 13, space_before: float = 3):
+        self.keep(space_before + size * 0.5 + 3 * LINE)
+        self.ln(space_before)
+        self.set_font(FONT, "B", size)
+        self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+        self.set_font(FONT, "", BODY_SIZE)
+
+    def para(self, text: str, *, bold: bool = False, indent: float = 0, size: float = BODY_SIZE):
+        if not text:
+            return
+        self.set_font(FONT, "B" if bold else "", size)
+        self.set_x(self.l_margin + indent)
+        self.multi_cell(self.epw - indent, LINE, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, "", BODY_SIZE)
+
+    def label(self, text: str, indent: float = 0):
+        self.keep(3 * LINE)
+        self.ln(0.8)
+        self.para(text, bold=True, indent=indent)
+
+    def bullet(self, text: str, indent: float = INDENT):
+        self.set_font(FONT, "", BODY_SIZE)
+        self.set_x(self.l_margin + indent)
+        self.cell(4, LINE, "•")
+        self.multi_cell(self.epw - indent - 4, LINE, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def field(self, name: str, value: str):
+        self.set_font(FONT, "B", BODY_SIZE)
+        self.cell(48, LINE, name)
+        self.set_font(FONT, "", BODY_SIZE)
+        self.multi_cell(self.epw - 48, LINE, value or "—", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def boxed(self, title: str, text: str):
+        self.ln(1)
+        self.set_draw_color(0, 0, 0)
+        self.set_line_width(0.4)
+        self.set_font(FONT, "B", BODY_SIZE)
+        self.multi_cell(0, LINE, f"{title} {text}", border=1, padding=2, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, "", BODY_SIZE)
+        self.ln(1)
+
+    def rule_line(self):
+        self.ln(1)
+        self.set_draw_color(150, 150, 150)
+        self.set_line_width(0.2)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(1.5)
+
+
+def _outcome(pdf: MemoPDF, outcome: dict[str, Any]) -> None:
+    pdf.keep(6 * LINE)
+    pdf.rule_line()
+    pdf.para(f"{outcome['title']}  [{outcome['strength_label']}]", bold=True, size=10.5)
+    pdf.para(outcome["description"])
+    if outcome["downgrade_note"]:
+        pdf.para(outcome["downgrade_note"], bold=True)
+    if outcome["citations"]:
+        pdf.label(_("Citations"))
+        for citation in outcome["citations"]:
+            text = citation["text"]
+            if citation["qr"]:
+                text += " — " + _("Regulation (EU) 2024/1347: %(article)s") % {"article": citation["qr"]}
+            if citation["qr_note"]:
+                text += f" ({citation['qr_note']})"
+            pdf.bullet(text)
+    if outcome["rules"]:
+        pdf.label(_("Rule that fired") if len(outcome["rules"]) == 1 else _("Rules that fired"))
+        for rule in outcome["rules"]:
+            pdf.bullet(f"{rule['id']}: {rule['rationale']}")
+    if outcome["reasons"]:
+        pdf.label(_("Why: the conditions that held"))
+        for reason in outcome["reasons"]:
+            pdf.bullet(reason["text"])
+    if outcome["strength"] == "needs_information":
+        pdf.label(_("Information still missing"))
+        if outcome["missing"]:
+            for question in outcome["missing"]:
+                pdf.bullet(question["prompt"])
+        else:
+            pdf.bullet(_("This depends on other outcomes that still need information (see the conditions above)."))
+    if outcome["evidence"]:
+        pdf.label(_("Evidence to gather"))
+        for item in outcome["evidence"]:
+            pdf.bullet(item)
+
+
+def memo_pdf(memo: dict[str, Any], *, compress: bool = True) -> bytes:
+    """The memo as PDF bytes. `compress=False` leaves the content streams readable (tests)."""
+    screening = memo["screening"]
+    title = _("Screening memo")
+    pdf = MemoPDF(footer_text=f"Refuge Screen — {title} {memo['reference_label']} — {_('Screening, not a decision')}")
+    pdf.set_compression(compress)
+    pdf.set_title(f"{title} {memo['reference_label']}")
+    pdf.set_creator("Refuge Screen")
+    pdf.set_lang(memo.get("language_code") or "en")
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 16)
+    pdf.multi_cell(0, 8, f"{title}: {memo['reference_label']}", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.boxed(_("Screening, not a decision."), memo["disclaimer"])
+
+    pdf.field(_("Reference"), screening.reference)
+    pdf.field(_("Screening id"), str(screening.id))
+    pdf.field(_("Date of this memo"), memo["printed_on"])
+    pdf.field(_("Last changed"), memo["updated_on"])
+    pdf.field(_("Status"), memo["status_label"])
+    pdf.field(_("Ruleset"), f"{memo['ruleset_version']} (sha256 {memo['ruleset_sha12']})")
+    pdf.field(_("Interview language"), memo["language_name"])
+    pdf.field(_("Answered by"), memo["respondent_label"])
+    if memo["ruleset_changed"]:
+        pdf.para(_("The ruleset has changed since this assessment: reassess the screening to apply the current rules."))
+
+    pdf.heading(_("Candidate grounds and flags"), 14, space_before=4)
+    if not memo["groups"]:
+        pdf.para(_("The screening identified no candidate ground and no flag."))
+    for group in memo["groups"]:
+        pdf.heading(group["title"], 12)
+        if group["id"] == "exclusion":
+            pdf.boxed(_("Exclusion review first."), memo["exclusion_note"])
+        for outcome in group["outcomes"]:
+            _outcome(pdf, outcome)
+    if memo["unanswered"]:
+        pdf.heading(_("Questions not answered yet"), 12)
+        for question in memo["unanswered"]:
+            pdf.bullet(question["prompt"], indent=0)
+
+    pdf.add_page()
+    pdf.heading(_("Answers"), 14, space_before=0)
+    for section in memo["sections"]:
+        pdf.heading(section["title"], 11, space_before=2)
+        if not section["answers"]:
+            pdf.para(_("No answers in this section."))
+        for row in section["answers"]:
+            pdf.keep(3 * LINE)
+            pdf.para(row["prompt"], bold=True)
+            answer = row["answer"] + (f" {row['profile']}" if row["profile"] else "")
+            pdf.para(answer, indent=INDENT)
+            pdf.ln(0.8)
+
+    pdf.ln(3)
+    pdf.boxed(_("Screening, not a decision."), memo["disclaimer"])
+    return bytes(pdf.output())

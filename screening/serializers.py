@@ -1,0 +1,443 @@
+"""Request and response shapes of the partner API (/api/v1/). Validation of answers is the rules' job: here
+`answers` is any JSON, checked by rules/validation.py (so a non-object gives the rules' not_an_object code).
+
+Request serializers reject unknown keys (`unknown_field`): a misspelt field is an error, never silently ignored.
+Assessments are returned exactly as rules.Assessment.as_dict() makes them; the serializers of their parts
+below describe them in the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from rules.countries import COUNTRIES
+
+from .errors import API_ERROR_CODE_CHOICES
+from .models import CountryProfile, Respondent, Screening, ScreeningStatus
+from .selectors import active_ruleset
+
+MAX_BULK_ITEMS = 1000
+STRENGTHS = ("strong", "arguable", "needs_information")
+QUESTION_TYPES = ("country", "boolean", "integer", "single_choice", "multi_choice", "text", "date")
+
+
+def language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def _choice(choices, **kwargs) -> serializers.ChoiceField:
+    """A choice field whose error names the choices, never the value given."""
+    values = [c[0] if isinstance(c, tuple | list) else c for c in choices]
+    message = f"Must be one of: {', '.join(values)}."
+    return serializers.ChoiceField(choices=choices, error_messages={"invalid_choice": message}, **kwargs)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {}, "description": "{question id: answer}"})
+class AnswersField(serializers.JSONField):
+    """An answer set, {question_id: answer}; validated by the rules (any JSON is accepted here)."""
+
+
+# ---- requests ----------------------------------------------------------------------------------------------
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects keys that are not fields, with code unknown_field, together with the fields' own errors."""
+
+    def to_internal_value(self, data):
+        unknown = []
+        if isinstance(data, Mapping):
+            unknown = [key for key in data if key not in self.fields or self.fields[key].read_only]
+        errors: dict = {}
+        value = None
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail) if isinstance(exc.detail, Mapping) else {"non_field_errors": exc.detail}
+        for key in unknown:
+            errors[str(key)] = [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class EvaluateRequestSerializer(StrictSerializer):
+    answers = AnswersField(help_text="The answers, {question id: answer}. No answer to a question of type text.")
+    apply_country_profile = serializers.BooleanField(
+        default=False, help_text="Fill unanswered country-of-origin questions from the country's profile."
+    )
+
+
+class ScreeningWriteSerializer(StrictSerializer):
+    reference = serializers.CharField(
+        max_length=100, allow_blank=True, default="", help_text="Your own reference (no personal data, please)."
+    )
+    language = _choice([(c, c) for c in language_codes()], default="en", help_text="Interview language.")
+    respondent = _choice(Respondent.choices, default=Respondent.CASEWORKER, help_text="Who answered.")
+    status = _choice(
+        ScreeningStatus.choices,
+        default=ScreeningStatus.DRAFT,
+        help_text="`complete` requires every required question to be answered (code `incomplete`).",
+    )
+    apply_country_profile = serializers.BooleanField(
+        default=False, help_text="Fill unanswered country-of-origin questions from the country's profile."
+    )
+    answers = AnswersField(default=dict, help_text="The answers, {question id: answer}.")
+
+
+class ScreeningCreateSerializer(ScreeningWriteSerializer):
+    """A new screening; every field but `answers` has a default."""
+
+
+class ScreeningPatchSerializer(ScreeningWriteSerializer):
+    """A partial change: only the fields given change. `answers` is merged: a null value removes that answer."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.default = serializers.empty
+
+
+class BulkRequestSerializer(StrictSerializer):
+    items = serializers.ListField(
+        child=serializers.JSONField(),
+        help_text=f"Up to {MAX_BULK_ITEMS} screenings, each as in POST /api/v1/screenings/.",
+    )
+
+
+class ScreeningFilterSerializer(StrictSerializer):
+    """Query parameters of GET /api/v1/screenings/."""
+
+    status = _choice(ScreeningStatus.choices, required=False)
+    country_of_origin = serializers.CharField(
+        required=False, max_length=2, help_text="ISO 3166-1 alpha-2 code, upper case (e.g. RU)."
+    )
+    outcome = serializers.CharField(required=False, help_text="An outcome id: screenings with this outcome.")
+    strength = _choice([(s, s) for s in STRENGTHS], required=False, help_text="With `outcome`: of this strength.")
+    created_after = serializers.DateTimeField(
+        required=False, help_text="ISO 8601 date or date-time (UTC when no offset); inclusive."
+    )
+    created_before = serializers.DateTimeField(
+        required=False, help_text="ISO 8601 date or date-time (UTC when no offset); exclusive."
+    )
+    reference = serializers.CharField(required=False, max_length=100, help_text="Exact reference.")
+    page = serializers.IntegerField(required=False, min_value=1, help_text="Page number (1-based).")
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, help_text="Default 50.")
+
+    def validate_country_of_origin(self, value: str) -> str:
+        if value not in COUNTRIES:
+            raise serializers.ValidationError(
+                "Must be an ISO 3166-1 alpha-2 country code in upper case, such as RU.", code="invalid_country"
+            )
+        return value
+
+    def validate_outcome(self, value: str) -> str:
+        if value not in active_ruleset().outcomes:
+            raise serializers.ValidationError(
+                "There is no outcome with this id (see GET /api/v1/outcomes/).", code="invalid_choice"
+            )
+        return value
+
+
+# ---- errors ------------------------------------------------------------------------------------------------
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    question = serializers.CharField(allow_null=True, help_text="The answer's question id, or null.")
+    field = serializers.CharField(
+        required=False, help_text="The request field (dotted path, e.g. `items.3.status`) when it is about one."
+    )
+    code = serializers.ChoiceField(choices=API_ERROR_CODE_CHOICES)
+    message = serializers.CharField(help_text="Plain English; never repeats an answer value.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error response of the API."""
+
+    code = serializers.ChoiceField(choices=API_ERROR_CODE_CHOICES)
+    message = serializers.CharField()
+    errors = ErrorItemSerializer(many=True)
+
+
+# ---- assessments (documentation of rules.Assessment.as_dict()) ----------------------------------------------
+
+
+class RulesetRefSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    sha256 = serializers.CharField()
+
+
+class CitationSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="e.g. `QD Art 9(2)(e)`, a CJEU judgment, a UNHCR guideline.")
+    qr = serializers.CharField(
+        required=False, allow_null=True, help_text="The Regulation (EU) 2024/1347 counterpart of a QD citation."
+    )
+    qr_note = serializers.CharField(required=False, help_text="Where the correlation is not one-to-one.")
+
+
+class ReasonSerializer(serializers.Serializer):
+    condition = serializers.DictField(help_text="The rule's condition (see rules/README.md).")
+    holds = _choice([("true", "true"), ("unknown", "unknown")])
+    negated = serializers.BooleanField()
+    question = serializers.CharField(required=False)
+    answer = serializers.JSONField(required=False, help_text="The answer that made the condition hold (or null).")
+    source = serializers.ChoiceField(
+        choices=[("answer", "answer"), ("country_profile", "country_profile")], required=False, allow_null=True
+    )
+    outcome = serializers.CharField(required=False, help_text="Earlier outcome(s) the rule relied on.")
+
+
+class OutcomeResultSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    category = serializers.CharField()
+    strength = _choice([(s, s) for s in STRENGTHS])
+    missing_questions = serializers.ListField(child=serializers.CharField())
+    citations = CitationSerializer(many=True)
+    rules = serializers.ListField(child=serializers.CharField())
+    title = serializers.CharField()
+    rationale = serializers.CharField()
+    reasons = ReasonSerializer(many=True)
+    evidence = serializers.ListField(child=serializers.CharField())
+    downgraded_by = serializers.CharField(allow_null=True, help_text="`P1` when post-processing lowered it.")
+
+
+class ProfileValueSerializer(serializers.Serializer):
+    value = serializers.JSONField()
+    source = serializers.CharField()
+    date = serializers.CharField(help_text="YYYY-MM-DD")
+    note = serializers.CharField(required=False)
+
+
+class AssessmentSerializer(serializers.Serializer):
+    """The assessment: candidate outcomes with reasons, citations and evidence to gather. Not a decision."""
+
+    ruleset = RulesetRefSerializer()
+    outcomes = OutcomeResultSerializer(many=True)
+    unanswered = serializers.ListField(child=serializers.CharField())
+    country_profile_used = serializers.DictField(
+        child=ProfileValueSerializer(), help_text="Answers filled from the country profile."
+    )
+    disclaimer = serializers.CharField()
+
+
+@extend_schema_field(AssessmentSerializer(allow_null=True))
+class AssessmentField(serializers.JSONField):
+    """The stored assessment dict, as it is."""
+
+
+# ---- screenings --------------------------------------------------------------------------------------------
+
+
+def actor_label(*, user, client) -> str | None:
+    """The same label as auth.Actor.label; null when the user or client no longer exists."""
+    if client is not None:
+        return f"partner:{client.name}"
+    if user is not None:
+        return f"user:{user.get_username()}"
+    return None
+
+
+class OutcomeSummarySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    strength = _choice([(s, s) for s in STRENGTHS])
+
+
+class ScreeningBaseSerializer(serializers.ModelSerializer):
+    ruleset = serializers.SerializerMethodField()
+    created_by = serializers.SerializerMethodField()
+    updated_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Screening
+        fields: list[str] = []
+
+    @extend_schema_field(RulesetRefSerializer)
+    def get_ruleset(self, obj: Screening) -> dict:
+        return {"version": obj.ruleset_version, "sha256": obj.ruleset_sha256}
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_created_by(self, obj: Screening) -> str | None:
+        return actor_label(user=obj.created_by_user, client=obj.created_by_client)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_updated_by(self, obj: Screening) -> str | None:
+        return actor_label(user=obj.updated_by_user, client=obj.updated_by_client)
+
+
+_COMMON = ["id", "reference", "language", "respondent", "status", "apply_country_profile", "version"]
+
+
+class ScreeningSerializer(ScreeningBaseSerializer):
+    """A stored screening with its latest assessment. Its `version` is also the ETag."""
+
+    answers = AnswersField()
+    assessment = AssessmentField()
+    country_profile_used = serializers.DictField(child=ProfileValueSerializer())
+
+    class Meta(ScreeningBaseSerializer.Meta):
+        fields = [
+            *_COMMON,
+            "answers",
+            "assessment",
+            "ruleset",
+            "country_of_origin",
+            "country_profile_used",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "updated_by",
+        ]
+        read_only_fields = fields
+
+
+class ScreeningListItemSerializer(ScreeningBaseSerializer):
+    """A screening in a list: no answers, the outcomes summarised (id and strength)."""
+
+    outcomes = serializers.SerializerMethodField()
+
+    class Meta(ScreeningBaseSerializer.Meta):
+        fields = [
+            *_COMMON,
+            "country_of_origin",
+            "ruleset",
+            "outcomes",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "updated_by",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OutcomeSummarySerializer(many=True))
+    def get_outcomes(self, obj: Screening) -> list[dict]:
+        rows = sorted(obj.outcomes.all(), key=lambda row: row.outcome_id)
+        return [{"id": row.outcome_id, "strength": row.strength} for row in rows]
+
+
+class ScreeningPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ScreeningListItemSerializer(many=True)
+
+
+class StrengthChangeSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    locals()["from"] = _choice([(s, s) for s in STRENGTHS])
+    to = _choice([(s, s) for s in STRENGTHS])
+
+
+class ReassessChangesSerializer(serializers.Serializer):
+    previous_ruleset = RulesetRefSerializer()
+    ruleset = RulesetRefSerializer()
+    added = serializers.ListField(child=serializers.CharField(), help_text="Outcome ids now emitted.")
+    removed = serializers.ListField(child=serializers.CharField(), help_text="Outcome ids no longer emitted.")
+    strength_changed = StrengthChangeSerializer(many=True)
+
+
+class ReassessResponseSerializer(serializers.Serializer):
+    screening = ScreeningSerializer()
+    changes = ReassessChangesSerializer()
+
+
+class BulkResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="0-based position in `items`.")
+    id = serializers.UUIDField(required=False, help_text="The new screening's id (the item was stored).")
+    errors = ErrorItemSerializer(many=True, required=False, help_text="Why the item was not stored.")
+
+
+class BulkResponseSerializer(serializers.Serializer):
+    results = BulkResultSerializer(many=True)
+    created = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
+# ---- catalogues --------------------------------------------------------------------------------------------
+
+
+class OptionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    label = serializers.CharField()
+    caseworker_label = serializers.CharField()
+
+
+class QuestionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    section = serializers.CharField()
+    type = _choice([(t, t) for t in QUESTION_TYPES])
+    audience = _choice([(a, a) for a in ("claimant", "caseworker", "either")])
+    required = serializers.BooleanField()
+    sensitive = serializers.BooleanField()
+    prompt = serializers.CharField()
+    help = serializers.CharField(allow_blank=True)
+    caseworker_prompt = serializers.CharField()
+    caseworker_help = serializers.CharField(allow_blank=True)
+    show_if = serializers.DictField(allow_null=True, help_text="When the question applies (rules/README.md).")
+    options = OptionSerializer(many=True, required=False)
+
+
+class SectionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+
+
+class QuestionnaireSerializer(serializers.Serializer):
+    ruleset = RulesetRefSerializer()
+    sections = SectionSerializer(many=True)
+    sets = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    questions = QuestionSerializer(many=True)
+
+
+class RuleSummarySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    rationale = serializers.CharField()
+    legal_md_rule = serializers.IntegerField()
+    citations = CitationSerializer(many=True)
+
+
+class OutcomeCatalogueItemSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    category = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    citations = CitationSerializer(many=True)
+    evidence = serializers.ListField(child=serializers.CharField())
+    rules = RuleSummarySerializer(many=True, help_text="The rules that emit this outcome.")
+
+
+class StrengthLevelSerializer(serializers.Serializer):
+    id = _choice([(s, s) for s in STRENGTHS])
+    definition = serializers.CharField()
+
+
+class PostProcessingSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    legal_md_rule = serializers.IntegerField()
+    description = serializers.CharField()
+
+
+class OutcomeCatalogueSerializer(serializers.Serializer):
+    ruleset = RulesetRefSerializer()
+    strength_levels = StrengthLevelSerializer(many=True)
+    post_processing = PostProcessingSerializer(many=True)
+    outcomes = OutcomeCatalogueItemSerializer(many=True)
+
+
+class CountryProfileSerializer(serializers.ModelSerializer):
+    values = serializers.DictField(
+        child=ProfileValueSerializer(), help_text="{question id: default answer with its source and date}"
+    )
+
+    class Meta:
+        model = CountryProfile
+        fields = ["code", "name", "reviewed", "summary", "values", "updated_at"]
+        read_only_fields = fields
+
+
+class CountryListSerializer(serializers.Serializer):
+    countries = CountryProfileSerializer(many=True)

@@ -1,0 +1,43 @@
+/* Refuge Screen: small progressive enhancements. Every page works without this file. */
+(function () {
+  "use strict";
+
+  // The error summary takes focus, so screen-reader users hear the problems first.
+  var summary = document.querySelector("[data-module='error-summary']");
+  if (summary && document.activeElement !== summary) {
+    summary.focus();
+  }
+
+  // A link in the error summary moves focus to its field and shows the field's question above it.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest(".error-summary a[href^='#']") : null;
+    if (!link) {
+      return;
+    }
+    var input = document.getElementById(link.getAttribute("href").slice(1));
+    if (!input) {
+      return;
+    }
+    event.preventDefault();
+    var fieldset = input.closest("fieldset");
+    var legend = fieldset ? fieldset.querySelector("legend") : null;
+    var label = input.id ? document.querySelector("label[for='" + input.id + "']") : null;
+    (legend || label || input).scrollIntoView();
+    input.focus({ preventScroll: true });
+  });
+
+  // "None of these" / "Prefer not to say" cannot be combined with other options: ticking one clears the others.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("input[type='checkbox']") || !box.checked) {
+      return;
+    }
+    var exclusive = box.hasAttribute("data-exclusive");
+    var group = document.querySelectorAll("input[type='checkbox'][name='" + box.name + "']");
+    Array.prototype.forEach.call(group, function (other) {
+      if (other !== box && (exclusive || other.hasAttribute("data-exclusive"))) {
+        other.checked = false;
+      }
+    });
+  });
+})();

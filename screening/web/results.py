@@ -1,0 +1,489 @@
+"""The result page, the printable memo and its PDF: a stored assessment shown to a caseworker, in their language.
+
+The stored assessment (Screening.assessment, rules.Assessment.as_dict()) holds ids, the English titles and the
+reasons; texts are looked up in the active ruleset and its translation (rules.translations) for the active Django
+language, falling back to what was stored. Every view is organisation-scoped (screening_for) and audited:
+the result page as "viewed", the memo and its PDF as "exported".
+
+Display rule P2 (legal.md rule 25): exclusion review flags come first, with a note that the grounds below them
+cannot be relied on until exclusion is cleared. They never remove a ground.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from rules import DISCLAIMER
+from rules import conditions as c
+from rules.countries import COUNTRIES
+from rules.model import Question, Ruleset
+from rules.translations import Translation, translation_for
+
+from .. import services
+from ..interview import CLAIMANT
+from ..models import Respondent, Screening
+from ..selectors import active_ruleset
+from .access import screening_for
+
+EXCLUSION_PREFIX = "flag_exclusion_review_"
+# The groups of the result page, in display order (P2: exclusion review first).
+GROUPS = ("exclusion", "convention_ground", "persecution_act", "subsidiary_protection", "flag")
+STRENGTH_ORDER = {"strong": 0, "arguable": 1, "needs_information": 2}
+
+
+# ---- texts -------------------------------------------------------------------------------------------------
+
+
+def strength_label(strength: str) -> str:
+    return {
+        "strong": _("Strong"),
+        "arguable": _("Arguable"),
+        "needs_information": _("Needs information"),
+    }.get(strength, strength)
+
+
+def group_title(group: str) -> str:
+    return {
+        "exclusion": _("Exclusion review"),
+        "convention_ground": _("Convention reasons"),
+        "persecution_act": _("Acts of persecution"),
+        "subsidiary_protection": _("Subsidiary protection"),
+        "flag": _("Other flags"),
+    }[group]
+
+
+def respondent_label(respondent: str) -> str:
+    if respondent == Respondent.CLAIMANT:
+        return _("The claimant")
+    return _("A caseworker on the claimant's behalf")
+
+
+def disclaimer() -> str:
+    """rules.DISCLAIMER in the active language (its gettext msgid is the English text)."""
+    return _(DISCLAIMER)
+
+
+def _date_text(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return date_format(dt.date.fromisoformat(str(value)), "DATE_FORMAT")
+    except ValueError:
+        return str(value)
+
+
+class Texts:
+    """The questionnaire and outcome texts of one ruleset in one language, memoised per request."""
+
+    def __init__(self, ruleset: Ruleset, language: str | None):
+        self.ruleset = ruleset
+        self.translation: Translation = translation_for(ruleset, language)
+        self._questions: dict[str, dict] = {}
+        self._outcomes: dict[str, dict] = {}
+
+    def question(self, question: Question) -> dict[str, Any]:
+        if question.id not in self._questions:
+            self._questions[question.id] = self.translation.question(question)
+        return self._questions[question.id]
+
+    def prompt(self, question_id: str) -> str:
+        """The caseworker's (third-person) prompt of a question, translated."""
+        question = self.ruleset.questionnaire.by_id.get(question_id)
+        if question is None:  # a question of another ruleset version: show its id
+            return question_id
+        texts = self.question(question)
+        return texts.get("caseworker_prompt") or texts.get("prompt") or question_id
+
+    def section(self, section_id: str) -> str:
+        default = next((s["title"] for s in self.ruleset.questionnaire.sections if s["id"] == section_id), section_id)
+        return self.translation.section(section_id, default)
+
+    def outcome(self, outcome_id: str, stored: dict | None = None) -> dict[str, Any]:
+        """{title, description, evidence} translated; what was stored when the ruleset no longer has the id."""
+        if outcome_id not in self._outcomes:
+            outcome = self.ruleset.outcomes.get(outcome_id)
+            if outcome is None:
+                stored = stored or {}
+                self._outcomes[outcome_id] = {
+                    "title": stored.get("title") or outcome_id,
+                    "description": "",
+                    "evidence": list(stored.get("evidence") or []),
+                }
+            else:
+                self._outcomes[outcome_id] = self.translation.outcome(outcome)
+        return self._outcomes[outcome_id]
+
+    def option(self, question: Question, option_id: Any) -> str:
+        option = self.question(question)["options"].get(option_id)
+        if option is None:
+            return str(option_id)
+        return option.get("caseworker_label") or option.get("label") or str(option_id)
+
+    def value(self, question: Question | None, value: Any) -> str:
+        """One answer (or a value in a condition) as the caseworker reads it."""
+        if value is None:
+            return ""
+        if question is None:
+            return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        kind = question.type
+        if kind == "boolean":
+            return _("Yes") if value else _("No")
+        if kind in ("single_choice", "multi_choice"):
+            if isinstance(value, list):
+                return "; ".join(self.option(question, v) for v in value)
+            return self.option(question, value)
+        if kind == "country":
+            if isinstance(value, list):
+                return "; ".join(COUNTRIES.get(v, v) for v in value)
+            return COUNTRIES.get(value, value)
+        if kind == "date":
+            return _date_text(value)
+        return str(value)
+
+
+# ---- reasons -----------------------------------------------------------------------------------------------
+
+
+def _condition_text(texts: Texts, question: Question | None, leaf: dict) -> str:
+    """What a question leaf asks for, e.g. "one of: A; B", "at least 2 of: …", "under 18"."""
+    try:
+        op = c.leaf_operator(leaf)
+    except ValueError:
+        return ""
+    operand = leaf[op]
+    if op == "eq":
+        return texts.value(question, operand)
+    if op == "ne":
+        return _("anything but %(value)s") % {"value": texts.value(question, operand)}
+    if op == "in":
+        if len(operand) == 1:
+            return texts.value(question, operand[0])
+        return _("one of: %(values)s") % {"values": texts.value(question, list(operand))}
+    if op == "any_of":
+        return _("any of: %(values)s") % {"values": texts.value(question, list(operand))}
+    if op == "only":
+        return _("only: %(values)s") % {"values": texts.value(question, list(operand))}
+    if op == "count_of":
+        return _("at least %(count)s of: %(values)s") % {
+            "count": leaf["gte"],
+            "values": texts.value(question, list(operand)),
+        }
+    if op == "lt":
+        return _("under %(value)s") % {"value": operand}
+    if op == "gte":
+        return _("%(value)s or more") % {"value": operand}
+    return ""
+
+
+def _profile_note(profile: dict | None) -> str:
+    if not profile:
+        return _("(from the country profile)")
+    return _("(from the country profile: %(source)s, %(date)s)") % {
+        "source": profile.get("source", ""),
+        "date": _date_text(profile.get("date")),
+    }
+
+
+def reason_view(texts: Texts, reason: dict, profile_used: dict) -> dict[str, Any]:
+    """One condition that made the rule fire, readable: {negated, subject, condition, answer, note, profile, text}.
+
+    `text` is the whole reason as one line (the PDF uses it); the HTML emphasises the parts.
+    """
+    condition = reason.get("condition") or {}
+    negated = bool(reason.get("negated"))
+    unknown = reason.get("holds") == "unknown"
+    view: dict[str, Any] = {
+        "negated": negated,
+        "unknown": unknown,
+        "subject": "",
+        "condition": "",
+        "answer": "",
+        "note": "",
+        "profile": "",
+        "kind": "question",
+    }
+    if "q" in condition:
+        qid = condition["q"]
+        question = texts.ruleset.questionnaire.by_id.get(qid)
+        view["subject"] = texts.prompt(qid)
+        view["question"] = qid
+        if negated or unknown:
+            view["condition"] = _condition_text(texts, question, condition)
+        if unknown:
+            view["note"] = _("not known yet")
+        elif reason.get("answer") is None:
+            view["note"] = _("the question does not apply")
+        else:
+            view["answer"] = texts.value(question, reason.get("answer"))
+        if reason.get("source") == "country_profile":
+            view["profile"] = _profile_note(profile_used.get(qid))
+    elif "outcome" in condition or "outcome_any" in condition:
+        view["kind"] = "outcome"
+        if negated:
+            ids = condition.get("outcome_any") or [condition.get("outcome")]
+        else:
+            ids = [i for i in (reason.get("outcome") or "").split(",") if i] or (
+                condition.get("outcome_any") or [condition.get("outcome")]
+            )
+        titles = [texts.outcome(i)["title"] for i in ids if i]
+        subject = "; ".join(titles)
+        if len(titles) > 1 and negated:
+            subject = _("any of: %(values)s") % {"values": subject}
+        if condition.get("strength") == "strong":
+            subject = _("%(outcome)s (strong)") % {"outcome": subject}
+        view["subject"] = _("Outcome: %(outcome)s") % {"outcome": subject}
+        if unknown:
+            view["note"] = _("needs information")
+    else:
+        view["subject"] = _("Always applies")
+    view["text"] = reason_text(view)
+    return view
+
+
+def reason_text(view: dict) -> str:
+    text = view["subject"]
+    if view["negated"]:
+        text = _("not: %(condition)s") % {"condition": text}
+    if view["condition"]:
+        text += " — " + view["condition"]
+    if view["answer"]:
+        if view["negated"]:
+            text += " " + _("(answer: %(answer)s)") % {"answer": view["answer"]}
+        else:
+            text += " — " + view["answer"]
+    if view["note"]:
+        text += " (" + view["note"] + ")"
+    if view["profile"]:
+        text += " " + view["profile"]
+    return text
+
+
+# ---- outcomes ----------------------------------------------------------------------------------------------
+
+
+def question_url(screening: Screening, question_id: str, ruleset: Ruleset) -> str:
+    """Where a question is answered in the web interview: its own page in claimant mode, its section's page
+    (anchored at the field) in caseworker mode."""
+    if screening.respondent == CLAIMANT:
+        return f"/cases/{screening.id}/question/{question_id}/"
+    question = ruleset.questionnaire.by_id.get(question_id)
+    section = question.section if question else ""
+    return f"/cases/{screening.id}/section/{section}/#q-{question_id}"
+
+
+def _qr_text(qr: str | None) -> str:
+    """ "QR Art 9(2)(e)" -> "Art 9(2)(e)" (the label already says which instrument)."""
+    if not qr:
+        return ""
+    return re.sub(r"^QR\s+", "", qr)
+
+
+def outcome_view(texts: Texts, screening: Screening, stored: dict, profile_used: dict) -> dict[str, Any]:
+    oid = stored["id"]
+    text = texts.outcome(oid, stored)
+    rules_fired = []
+    for rule_id in stored.get("rules") or []:
+        rule = texts.ruleset.rule_by_id.get(rule_id)
+        rules_fired.append(
+            {
+                "id": rule_id,
+                "legal_md_rule": rule.legal_md_rule if rule else None,
+                "rationale": rule.rationale if rule else stored.get("rationale", ""),
+            }
+        )
+    missing = [
+        {
+            "id": qid,
+            "prompt": texts.prompt(qid),
+            "url": question_url(screening, qid, texts.ruleset),
+        }
+        for qid in stored.get("missing_questions") or []
+    ]
+    downgrade = ""
+    if stored.get("downgraded_by") == "P1":
+        downgrade = _(
+            "Downgraded from strong to arguable (post-processing P1): the feared actor no longer controls the place "
+            "of return, so the risk must be re-established against whoever is now in control."
+        )
+    elif stored.get("downgraded_by"):
+        downgrade = _("Downgraded by %(rule)s.") % {"rule": stored["downgraded_by"]}
+    return {
+        "id": oid,
+        "category": stored.get("category", ""),
+        "strength": stored.get("strength", ""),
+        "strength_label": strength_label(stored.get("strength", "")),
+        "title": text["title"],
+        "description": text["description"],
+        "citations": [
+            {"text": cit.get("text", ""), "qr": _qr_text(cit.get("qr")), "qr_note": cit.get("qr_note") or ""}
+            for cit in stored.get("citations") or []
+        ],
+        "rules": rules_fired,
+        "reasons": _unique(reason_view(texts, r, profile_used) for r in stored.get("reasons") or []),
+        "missing": missing,
+        "evidence": text["evidence"] or list(stored.get("evidence") or []),
+        "downgraded_by": stored.get("downgraded_by") or "",
+        "downgrade_note": downgrade,
+    }
+
+
+def _unique(reasons) -> list[dict]:
+    """Reasons in order, without repeats: two conditions on one question (say, two option lists of a multiple
+    choice) read the same once rendered."""
+    seen: set[str] = set()
+    out = []
+    for reason in reasons:
+        if reason["text"] not in seen:
+            seen.add(reason["text"])
+            out.append(reason)
+    return out
+
+
+def group_of(outcome: dict) -> str:
+    if outcome["id"].startswith(EXCLUSION_PREFIX):
+        return "exclusion"
+    return outcome["category"] if outcome["category"] in GROUPS else "flag"
+
+
+def result_context(screening: Screening, *, language: str | None = None) -> dict[str, Any]:
+    """Everything the result page, the memo and the PDF show, as plain data."""
+    ruleset = active_ruleset()
+    texts = Texts(ruleset, language or get_language())
+    assessment = screening.assessment or {}
+    profile_used = assessment.get("country_profile_used") or screening.country_profile_used or {}
+    outcomes = [outcome_view(texts, screening, o, profile_used) for o in assessment.get("outcomes") or []]
+    grouped: dict[str, list] = {g: [] for g in GROUPS}
+    for outcome in outcomes:
+        grouped[group_of(outcome)].append(outcome)
+    groups = []
+    for group in GROUPS:
+        members = sorted(grouped[group], key=lambda o: STRENGTH_ORDER.get(o["strength"], 9))
+        if members:
+            groups.append({"id": group, "title": group_title(group), "outcomes": members})
+    has_exclusion = bool(grouped["exclusion"])
+    has_grounds = any(grouped[g] for g in ("convention_ground", "persecution_act", "subsidiary_protection"))
+    ruleset_info = assessment.get("ruleset") or {}
+    stored_sha = screening.ruleset_sha256 or ruleset_info.get("sha256", "")
+    return {
+        "screening": screening,
+        "disclaimer": disclaimer(),
+        "groups": groups,
+        "outcome_count": len(outcomes),
+        "has_exclusion": has_exclusion,
+        "has_grounds": has_grounds,
+        "exclusion_note": _(
+            "The grounds below cannot be relied on until exclusion is cleared. Exclusion review never removes a "
+            "ground: examine both."
+        ),
+        "ruleset_version": screening.ruleset_version or ruleset_info.get("version", ""),
+        "ruleset_sha256": stored_sha,
+        "ruleset_sha12": stored_sha[:12],
+        "ruleset_changed": bool(stored_sha) and stored_sha != ruleset.sha256,
+        "unanswered": [
+            {"id": qid, "prompt": texts.prompt(qid), "url": question_url(screening, qid, ruleset)}
+            for qid in assessment.get("unanswered") or []
+        ],
+        "respondent_label": respondent_label(screening.respondent),
+        "language_name": dict(settings.LANGUAGES).get(screening.language, screening.language),
+        "reference_label": screening.reference or str(screening.id),
+    }
+
+
+def answers_by_section(screening: Screening, *, language: str | None = None) -> list[dict[str, Any]]:
+    """The stored answers in questionnaire order, grouped by section, with the country-profile defaults the
+    assessment used marked as such."""
+    ruleset = active_ruleset()
+    texts = Texts(ruleset, language or get_language())
+    profile_used = (screening.assessment or {}).get("country_profile_used") or screening.country_profile_used or {}
+    sections = []
+    for section in ruleset.questionnaire.sections:
+        rows = []
+        for question in ruleset.questionnaire.questions:
+            if question.section != section["id"]:
+                continue
+            if question.id in screening.answers:
+                rows.append(
+                    {
+                        "id": question.id,
+                        "prompt": texts.prompt(question.id),
+                        "answer": texts.value(question, screening.answers[question.id]),
+                        "profile": "",
+                    }
+                )
+            elif question.id in profile_used:
+                rows.append(
+                    {
+                        "id": question.id,
+                        "prompt": texts.prompt(question.id),
+                        "answer": texts.value(question, profile_used[question.id].get("value")),
+                        "profile": _profile_note(profile_used[question.id]),
+                    }
+                )
+        sections.append({"id": section["id"], "title": texts.section(section["id"]), "answers": rows})
+    return sections
+
+
+def memo_context(screening: Screening, *, language: str | None = None) -> dict[str, Any]:
+    context = result_context(screening, language=language)
+    context.update(
+        sections=answers_by_section(screening, language=language),
+        printed_on=date_format(timezone.localdate(), "DATE_FORMAT"),
+        updated_on=date_format(timezone.localtime(screening.updated_at), "DATE_FORMAT") if screening.updated_at else "",
+        status_label=_("Complete") if screening.status == "complete" else _("Draft"),
+        language_code=language or get_language() or "en",
+    )
+    return context
+
+
+def pdf_filename(screening: Screening) -> str:
+    """memo-<reference>.pdf (ASCII letters, digits, dot, dash and underscore), or memo-<id>.pdf."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", screening.reference or "").strip("-.")[:80]
+    return f"memo-{stem or screening.id}.pdf"
+
+
+# ---- views -------------------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_safe
+@login_required
+def result(request, screening_id):
+    actor, screening = screening_for(request, screening_id)
+    services.screening_viewed(actor=actor, screening=screening)
+    return render(request, "web/result.html", result_context(screening))
+
+
+@never_cache
+@require_safe
+@login_required
+def memo(request, screening_id):
+    actor, screening = screening_for(request, screening_id)
+    services.screening_viewed(actor=actor, screening=screening, exported=True)
+    return render(request, "web/memo.html", memo_context(screening))
+
+
+@never_cache
+@require_safe
+@login_required
+def memo_pdf(request, screening_id):
+    from ..pdf import memo_pdf as render_pdf
+
+    actor, screening = screening_for(request, screening_id)
+    content = render_pdf(memo_context(screening))
+    services.screening_viewed(actor=actor, screening=screening, exported=True)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(screening)}"'
+    return response

@@ -1,0 +1,19 @@
+"""URLs of the caseworker web interview (namespace "web"). The result page, memo and PDF are in results_urls.py."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/new/", views.case_new, name="case-new"),
+    path("cases/<uuid:screening_id>/", views.case_start, name="case-start"),
+    path("cases/<uuid:screening_id>/tasks/", views.tasks, name="tasks"),
+    path("cases/<uuid:screening_id>/section/<slug:section_id>/", views.section, name="section"),
+    path("cases/<uuid:screening_id>/question/<slug:question_id>/", views.question, name="question"),
+    path("cases/<uuid:screening_id>/check/", views.check, name="check"),
+]

@@ -275,11 +275,13 @@ def reason_text(view: dict) -> str:
 
 
 def question_url(screening: Screening, question_id: str, ruleset: Ruleset) -> str:
-    """Where a question is answered in the web interview: its own page in claimant mode, its section's page
-    (anchored at the field) in caseworker mode."""
-    if screening.respondent == CLAIMANT:
-        return f"/cases/{screening.id}/question/{question_id}/"
+    """Where a question is answered in the web interview: its own page in claimant mode (a caseworker-only
+    question: the hand-over on Check your answers), its section's page (anchored at the field) in caseworker mode."""
     question = ruleset.questionnaire.by_id.get(question_id)
+    if screening.respondent == CLAIMANT:
+        if question is not None and question.audience == "caseworker":
+            return f"/cases/{screening.id}/check/#handover"  # asked once the caseworker takes over
+        return f"/cases/{screening.id}/question/{question_id}/"
     section = question.section if question else ""
     return f"/cases/{screening.id}/section/{section}/#q-{question_id}"
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("cases/<uuid:screening_id>/section/<slug:section_id>/", views.section, name="section"),
     path("cases/<uuid:screening_id>/question/<slug:question_id>/", views.question, name="question"),
     path("cases/<uuid:screening_id>/check/", views.check, name="check"),
+    path("cases/<uuid:screening_id>/handover/", views.handover, name="handover"),
 ]

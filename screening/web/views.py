@@ -513,6 +513,13 @@ def question(request, actor, screening, question_id):
     )
 
 
+@screening_page("POST")
+def handover(request, actor, screening):
+    """Claimant mode ends: the caseworker continues in caseworker mode (country information, checks)."""
+    services.screening_update(actor=actor, screening=screening, respondent="caseworker")
+    return redirect("web:tasks", screening.id)
+
+
 @screening_page("GET")
 def check(request, actor, screening):
     ruleset, translation_ = _texts()
@@ -573,5 +580,7 @@ def check(request, actor, screening):
             "tasks_url": reverse("web:tasks", args=[screening.id]),
             "result_url": result_url(screening),
             "disclaimer": DISCLAIMER,
+            "claimant_mode": mode == iv.CLAIMANT,
+            "handover_url": reverse("web:handover", args=[screening.id]),
         },
     )

@@ -162,7 +162,9 @@ def test_missing_questions_link_back_to_the_interview(member, actor, ruleset, re
     assert needing
     for outcome in needing:
         for qid in outcome["missing_questions"]:
-            if respondent == "claimant":
+            if respondent == "claimant" and ruleset.questionnaire.by_id[qid].audience == "caseworker":
+                url = f"/cases/{screening.id}/check/#handover"  # the caseworker answers it after hand-over
+            elif respondent == "claimant":
                 url = f"/cases/{screening.id}/question/{qid}/"
             else:
                 url = f"/cases/{screening.id}/section/{ruleset.questionnaire.by_id[qid].section}/#q-{qid}"

@@ -798,3 +798,20 @@ def test_a_long_single_choice_is_a_select(ruleset):
     assert f'<select class="select" id="{iv.field_id(question)}" name="long"' in page
     assert '<option value="o3" selected>Option 3</option>' in page
     assert f'<label class="label label--l" for="{iv.field_id(question)}"' in page
+
+
+def test_a_claimant_screening_is_handed_over_to_the_caseworker(client_in, actor):
+    screening = make_screening(
+        actor, {"country_of_origin": "BY", "military_situation": "summoned_did_not_report"}, respondent="claimant"
+    )
+    check_page = html(client_in.get(f"/cases/{screening.id}/check/"))
+    assert f'action="/cases/{screening.id}/handover/"' in check_page
+    response = client_in.post(f"/cases/{screening.id}/handover/")
+    assert response.status_code == 302 and response["Location"] == f"/cases/{screening.id}/tasks/"
+    screening.refresh_from_db()
+    assert screening.respondent == "caseworker"
+    assert screening.answers == {"country_of_origin": "BY", "military_situation": "summoned_did_not_report"}
+    # the caseworker now gets the section pages, with the country-information questions
+    page = html(client_in.get(f"/cases/{screening.id}/section/consequences/"))
+    assert "coi_evaders_treated_as_disloyal" in page
+    assert client_in.get(f"/cases/{screening.id}/handover/").status_code == 405

@@ -89,3 +89,14 @@ def test_a_body_over_the_size_limit_is_refused_unread(partner, settings):
     assert "1000 bytes" in body["message"]
     assert partner.api.post("/api/v1/evaluate/", {"answers": VALID_ANSWERS}, format="json").status_code == 200
     assert Screening.objects.count() == 0
+
+
+def test_the_api_error_enum_carries_every_answer_error_code():
+    """The API's one enum must keep every code rules.validation can return (and the services' own)."""
+    from rules import ErrorCode
+    from screening.errors import ApiErrorCode
+    from screening.services import FREE_TEXT_NOT_ACCEPTED, REQUIRED_FOR_COMPLETE
+
+    assert {str(code) for code in ErrorCode} | {FREE_TEXT_NOT_ACCEPTED, REQUIRED_FOR_COMPLETE} <= {
+        str(code) for code in ApiErrorCode
+    }

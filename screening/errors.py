@@ -19,8 +19,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.views import set_rollback
+
+# rest_framework.views is imported inside the handler: importing it here would load DRF's settings, whose
+# parser (screening.throttling) imports this module, a cycle when this module is imported first.
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +183,9 @@ def _top_code(exc: exceptions.APIException) -> ApiErrorCode:
 
 def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every error, DRF's own included, gets the API's error body."""
+    from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
+
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -7,14 +7,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv venv-dev run serve test lint format migrate bench clean
+.PHONY: help venv venv-dev browser run serve test lint format migrate bench bench-api clean
 
 help:
 	@echo "make run    - install, migrate, load fixtures and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   - install dev dependencies and run the whole test suite"
+	@echo "make browser - install Debian's chromium for the browser tests (make test does this)"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make serve  - production server (gunicorn; env-driven settings)"
 	@echo "make bench  - engine benchmark (prints figures; not a test)"
+	@echo "make bench-api - partner API load benchmark: gunicorn + PostgreSQL on 127.0.0.1, wrk (prints figures)"
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,7 +44,11 @@ serve: migrate
 	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/gunicorn config.wsgi:application \
 		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
 
-test: venv-dev
+# The browser tests (tests/e2e) drive Debian's chromium; `playwright install` cannot download a browser here.
+browser:
+	test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: venv-dev browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: venv-dev
@@ -55,6 +61,9 @@ format: venv-dev
 
 bench: venv-dev
 	$(PY) bench/engine_bench.py
+
+bench-api: venv-dev
+	$(PY) bench/api_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache db.sqlite3

@@ -35,10 +35,32 @@ def evaluate(
     batch output does not carry them), which halves the time spent after the engine.
     """
     ruleset = ruleset or load_ruleset()
-    questionnaire = ruleset.questionnaire
-    normalised, errors, statuses = check_answers(questionnaire, answers)
+    normalised, errors, statuses = check_answers(ruleset.questionnaire, answers)
     if errors:
         raise InvalidAnswers(errors)
+    return evaluate_checked(
+        normalised,
+        statuses,
+        ruleset=ruleset,
+        country_profile=country_profile,
+        apply_country_profile_defaults=apply_country_profile_defaults,
+        explain=explain,
+    )
+
+
+def evaluate_checked(
+    normalised: Mapping[str, Any],
+    statuses: Mapping[str, str],
+    *,
+    ruleset: Ruleset,
+    country_profile: Mapping[str, Mapping[str, Any]] | None = None,
+    apply_country_profile_defaults: bool = False,
+    explain: bool = True,
+) -> Assessment:
+    """evaluate() of answers already validated: `normalised` and `statuses` as returned, without errors, by
+    rules.validation.check_answers(ruleset.questionnaire, answers). Skips the second validation; anything else
+    gives undefined results."""
+    questionnaire = ruleset.questionnaire
     used: dict[str, dict] = {}
     if apply_country_profile_defaults and country_profile:
         normalised, used = apply_country_profile(questionnaire, normalised, country_profile)

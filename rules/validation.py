@@ -102,6 +102,8 @@ def _check_value(question, value: Any) -> tuple[Any, list[AnswerError]]:
     elif qtype == "text":
         if not isinstance(value, str):
             return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
+        if "\x00" in value:  # not storable (PostgreSQL refuses NUL in text and JSON)
+            return err(ErrorCode.INVALID_TYPE, "The answer must be text without NUL characters.")
         value = value.strip()
         if len(value) > TEXT_MAX_LENGTH:
             return err(ErrorCode.TOO_LONG, f"The answer must be {TEXT_MAX_LENGTH} characters or fewer.")

@@ -37,7 +37,7 @@ from .openapi import (
     SCREENING_ID,
     error_responses,
 )
-from .permissions import CATALOGUE, EVALUATE, SCREENINGS
+from .permissions import ACCOUNT, CATALOGUE, EVALUATE, SCREENINGS
 from .serializers import (
     MAX_BULK_ITEMS,
     AssessmentSerializer,
@@ -46,6 +46,7 @@ from .serializers import (
     CountryListSerializer,
     CountryProfileSerializer,
     EvaluateRequestSerializer,
+    MeSerializer,
     OutcomeCatalogueSerializer,
     QuestionnaireSerializer,
     ReassessResponseSerializer,
@@ -254,6 +255,32 @@ class CountryDetailApi(ApiView):
         if profile is None:
             raise exceptions.NotFound("There is no country profile with this code.")
         return Response(CountryProfileSerializer(profile).data)
+
+
+# ---- account -----------------------------------------------------------------------------------------------
+
+
+class MeApi(ApiView):
+    """Who you are: your organisation, your partner client (or signed-in user) and your token's scope. Any
+    valid credentials may read it; it stores and audits nothing."""
+
+    api_area = ACCOUNT
+
+    @extend_schema(
+        operation_id="me",
+        parameters=[RETRY_AFTER],
+        responses={200: MeSerializer, **error_responses(401, 403, 429)},
+    )
+    def get(self, request):
+        actor = self.actor
+        return Response(
+            {
+                "organisation": actor.organisation.name,
+                "client": actor.client.name if actor.client is not None else None,
+                "user": actor.user.get_username() if actor.user is not None else None,
+                "scope": actor.scope,
+            }
+        )
 
 
 # ---- evaluate ----------------------------------------------------------------------------------------------

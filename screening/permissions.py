@@ -1,13 +1,14 @@
 """Who may call which endpoint: the token's scope, by API area.
 
 Every API view declares `api_area`: "catalogue" (questionnaire, outcomes, countries), "evaluate" (stateless
-evaluation) or "screenings" (stored screenings). A view without an area is refused to everyone.
+evaluation), "screenings" (stored screenings) or "account" (me/: who the caller is). A view without an area is
+refused to everyone.
 
-| scope         | catalogue | evaluate | screenings       |
-| ------------- | --------- | -------- | ---------------- |
-| full          | GET       | POST     | every method     |
-| read_only     | GET       | -        | GET              |
-| evaluate_only | GET       | POST     | -                |
+| scope         | catalogue | evaluate | screenings       | account |
+| ------------- | --------- | -------- | ---------------- | ------- |
+| full          | GET       | POST     | every method     | GET     |
+| read_only     | GET       | -        | GET              | GET     |
+| evaluate_only | GET       | POST     | -                | GET     |
 
 Signed-in users with a membership act with the full scope. The catalogues are public (anonymous GET allowed);
 everything else needs a token or a signed-in member. Denials: no or bad credentials 401, scope 403.
@@ -20,15 +21,15 @@ from rest_framework import permissions
 from .auth import request_actor
 from .models import Scope
 
-CATALOGUE, EVALUATE, SCREENINGS = "catalogue", "evaluate", "screenings"
-AREAS = (CATALOGUE, EVALUATE, SCREENINGS)
+CATALOGUE, EVALUATE, SCREENINGS, ACCOUNT = "catalogue", "evaluate", "screenings", "account"
+AREAS = (CATALOGUE, EVALUATE, SCREENINGS, ACCOUNT)
 
 _READ = frozenset(permissions.SAFE_METHODS)  # GET, HEAD, OPTIONS
 _ALLOWED: dict[str, dict[str, frozenset[str] | None]] = {
     # scope -> area -> allowed methods (None: every method)
-    Scope.FULL: {CATALOGUE: _READ, EVALUATE: None, SCREENINGS: None},
-    Scope.READ_ONLY: {CATALOGUE: _READ, SCREENINGS: _READ},
-    Scope.EVALUATE_ONLY: {CATALOGUE: _READ, EVALUATE: None},
+    Scope.FULL: {CATALOGUE: _READ, EVALUATE: None, SCREENINGS: None, ACCOUNT: _READ},
+    Scope.READ_ONLY: {CATALOGUE: _READ, SCREENINGS: _READ, ACCOUNT: _READ},
+    Scope.EVALUATE_ONLY: {CATALOGUE: _READ, EVALUATE: None, ACCOUNT: _READ},
 }
 
 

@@ -89,10 +89,10 @@ def country_profile_list():
 
 def country_profile_get(*, code: str) -> CountryProfile | None:
     """One country profile by its ISO code (case-insensitive), or None."""
-    code = str(code).strip().upper()
-    if len(code) != 2:
-        return None
-    return CountryProfile.objects.filter(code=code).first()
+    code = str(code).strip()
+    if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        return None  # also keeps characters a database refuses (NUL) out of the query
+    return CountryProfile.objects.filter(code=code.upper()).first()
 
 
 def screening_search(*, organisation: Organisation, query: str = ""):

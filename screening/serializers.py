@@ -18,7 +18,7 @@ from rest_framework import serializers
 from rules.countries import COUNTRIES
 
 from .errors import API_ERROR_CODE_CHOICES
-from .models import CountryProfile, Respondent, Screening, ScreeningStatus
+from .models import CountryProfile, Respondent, Scope, Screening, ScreeningStatus
 from .selectors import active_ruleset
 
 MAX_BULK_ITEMS = 1000
@@ -355,6 +355,18 @@ class BulkResponseSerializer(serializers.Serializer):
     results = BulkResultSerializer(many=True)
     created = serializers.IntegerField()
     failed = serializers.IntegerField()
+
+
+# ---- account -----------------------------------------------------------------------------------------------
+
+
+class MeSerializer(serializers.Serializer):
+    """The caller: a partner client (by its token) or a signed-in member of an organisation."""
+
+    organisation = serializers.CharField(help_text="Your organisation's name.")
+    client = serializers.CharField(allow_null=True, help_text="The partner client's name; null for a signed-in user.")
+    user = serializers.CharField(allow_null=True, help_text="The signed-in user's username; null for a partner client.")
+    scope = _choice(Scope.choices, help_text="What the credentials may do (a signed-in member: `full`).")
 
 
 # ---- catalogues --------------------------------------------------------------------------------------------

@@ -152,10 +152,11 @@ def audit_record(*, actor: Actor, screening_id, action: str, detail: dict | None
 REQUIRED_FOR_COMPLETE = "incomplete"  # error code: a complete screening needs its required questions
 
 
-def _check(answers: dict, status: str) -> dict:
-    """Validate answers (rules.validate); returns them normalised, or raises ScreeningInvalid."""
+def _check(answers: dict, status: str) -> tuple[dict, dict]:
+    """Validate answers (rules.validate); returns them normalised with their question statuses (for
+    screening_evaluate, so they are not validated twice), or raises ScreeningInvalid."""
     ruleset = active_ruleset()
-    normalised, errors = rules.validation.validate_answers(ruleset.questionnaire, answers)
+    normalised, errors, statuses = rules.validation.check_answers(ruleset.questionnaire, answers)
     problems = [e.as_dict() for e in errors]
     if not problems and status == ScreeningStatus.COMPLETE:
         for question in ruleset.questionnaire.questions:
@@ -169,19 +170,26 @@ def _check(answers: dict, status: str) -> dict:
                 )
     if problems:
         raise ScreeningInvalid(problems)
-    return normalised
+    return normalised, statuses
 
 
-def screening_evaluate(*, screening: Screening) -> Screening:
-    """Re-run the rules on the stored answers and store the assessment (not saved here)."""
+def screening_evaluate(*, screening: Screening, statuses: dict | None = None) -> Screening:
+    """Re-run the rules on the stored answers and store the assessment (not saved here).
+
+    `statuses`: those _check returned for screening.answers (already validated: not validated again)."""
     ruleset = active_ruleset()
-    profile = country_profile_values(code=screening.answers.get("country_of_origin"))
-    assessment = rules.evaluate(
-        screening.answers,
-        ruleset=ruleset,
-        country_profile=profile,
-        apply_country_profile_defaults=screening.apply_country_profile,
-    )
+    profile = None
+    if screening.apply_country_profile:  # the profile is read only when its defaults are to be applied
+        profile = country_profile_values(code=screening.answers.get("country_of_origin"))
+    options = {
+        "ruleset": ruleset,
+        "country_profile": profile,
+        "apply_country_profile_defaults": screening.apply_country_profile,
+    }
+    if statuses is None:
+        assessment = rules.evaluate(screening.answers, **options)
+    else:
+        assessment = rules.evaluation.evaluate_checked(screening.answers, statuses, **options)
     screening.assessment = assessment.as_dict()
     screening.ruleset_version = assessment.ruleset_version
     screening.ruleset_sha256 = assessment.ruleset_sha256
@@ -193,15 +201,15 @@ def screening_evaluate(*, screening: Screening) -> Screening:
     return screening
 
 
-def _save_outcomes(screening: Screening) -> None:
-    ScreeningOutcome.objects.filter(screening=screening).delete()
+def _save_outcomes(screening: Screening, *, created: bool = False) -> None:
+    if not created:  # a new screening has no outcome rows yet
+        ScreeningOutcome.objects.filter(screening=screening).delete()
     rows = getattr(screening, "_outcome_rows", [])
     for row in rows:
         row.screening = screening
     ScreeningOutcome.objects.bulk_create(rows)
 
 
-@transaction.atomic
 def screening_create(
     *,
     actor: Actor,
@@ -212,7 +220,8 @@ def screening_create(
     status: str = ScreeningStatus.DRAFT,
     apply_country_profile: bool = False,
 ) -> Screening:
-    normalised = _check(answers, status)
+    """Validate, evaluate (outside the transaction: nothing is locked) and store a new screening, audited."""
+    normalised, statuses = _check(answers, status)
     screening = Screening(
         organisation=actor.organisation,
         reference=reference,
@@ -226,10 +235,11 @@ def screening_create(
         updated_by_user=actor.user if getattr(actor.user, "pk", None) else None,
         updated_by_client=actor.client,
     )
-    screening_evaluate(screening=screening)
-    screening.save()
-    _save_outcomes(screening)
-    audit_record(actor=actor, screening_id=screening.id, action=AuditAction.CREATED, detail={"version": 1})
+    screening_evaluate(screening=screening, statuses=statuses)
+    with transaction.atomic():
+        screening.save(force_insert=True)
+        _save_outcomes(screening, created=True)
+        audit_record(actor=actor, screening_id=screening.id, action=AuditAction.CREATED, detail={"version": 1})
     return screening
 
 
@@ -255,14 +265,16 @@ def screening_update(
         else:
             merged[qid] = value
     status = fields.get("status", locked.status)
-    locked.answers = _check(merged, status)
+    # a null removes an answer, but its key must still be a question id (unknown_question otherwise)
+    removed = {qid: None for qid, value in (answers or {}).items() if value is None}
+    locked.answers, statuses = _check({**merged, **removed}, status)
     for name in ("reference", "language", "respondent", "status", "apply_country_profile"):
         if name in fields:
             setattr(locked, name, fields[name])
     locked.version += 1
     locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
     locked.updated_by_client = actor.client
-    screening_evaluate(screening=locked)
+    screening_evaluate(screening=locked, statuses=statuses)
     locked.save()
     _save_outcomes(locked)
     changed = sorted(set(answers or {}))
@@ -300,12 +312,12 @@ def screening_save_answers(
             merged[qid] = set_aside.pop(qid)
         for qid in hide:
             set_aside[qid] = merged.pop(qid)
-    locked.answers = _check(merged, locked.status)
+    locked.answers, statuses = _check(merged, locked.status)
     locked.set_aside_answers = set_aside
     locked.version += 1
     locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
     locked.updated_by_client = actor.client
-    screening_evaluate(screening=locked)
+    screening_evaluate(screening=locked, statuses=statuses)
     locked.save()
     _save_outcomes(locked)
     audit_record(
@@ -398,7 +410,7 @@ def answers_evaluate(*, answers, apply_country_profile: bool = False, accept_fre
     accept_free_text, one free_text_not_accepted per answered question of type "text"."""
     ruleset = active_ruleset()
     questionnaire = ruleset.questionnaire
-    normalised, errors = rules.validation.validate_answers(questionnaire, answers)
+    normalised, errors, statuses = rules.validation.check_answers(questionnaire, answers)
     problems = [e.as_dict() for e in errors]
     if not accept_free_text and isinstance(answers, dict):
         for qid, value in answers.items():
@@ -416,6 +428,10 @@ def answers_evaluate(*, answers, apply_country_profile: bool = False, accept_fre
         problems.sort(key=lambda e: (order.get(e["question"], len(order)), e["question"] or "", e["code"]))
         raise ScreeningInvalid(problems)
     profile = country_profile_values(code=normalised.get("country_of_origin")) if apply_country_profile else None
-    return rules.evaluate(
-        normalised, ruleset=ruleset, country_profile=profile, apply_country_profile_defaults=apply_country_profile
+    return rules.evaluation.evaluate_checked(
+        normalised,
+        statuses,
+        ruleset=ruleset,
+        country_profile=profile,
+        apply_country_profile_defaults=apply_country_profile,
     )

@@ -9,12 +9,17 @@ A throttled request gets 429, a Retry-After header (seconds) and the error body 
 
 Size: a JSON body larger than settings.SCREENING["API_MAX_BODY_BYTES"] (default 10 MB: a full bulk request of
 1,000 screenings is about 3 MB) is refused with 413 `request_too_large` before it is read.
+
+Content: JSON whose strings hold an unpaired surrogate escape (`"\\ud800"`) is refused with 400 `parse_error`: such a
+string is not Unicode text, so it could be neither stored nor sent back (it used to give a 500).
 """
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -22,6 +27,7 @@ from .auth import PartnerPrincipal
 from .errors import ApiError, ApiErrorCode
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ApiRateThrottle(SimpleRateThrottle):
@@ -58,4 +64,23 @@ class SizeLimitedJSONParser(JSONParser):
                 status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
                 message=f"The request body is larger than {limit} bytes; send fewer items per request.",
             )
-        return super().parse(stream, media_type, parser_context)
+        data = super().parse(stream, media_type, parser_context)
+        if _has_lone_surrogate(data):
+            raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).")
+        return data
+
+
+def _has_lone_surrogate(data) -> bool:
+    """Whether a parsed JSON document has a string (key or value) with an unpaired UTF-16 surrogate."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if not node.isascii() and _SURROGATE.search(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/countries/", apis.CountryListApi.as_view(), name="api-countries"),
     path("api/v1/countries/<str:code>/", apis.CountryDetailApi.as_view(), name="api-country-detail"),
     path("api/v1/evaluate/", apis.EvaluateApi.as_view(), name="api-evaluate"),
+    path("api/v1/me/", apis.MeApi.as_view(), name="api-me"),
     path("api/v1/screenings/", apis.ScreeningListApi.as_view(), name="api-screenings"),
     path("api/v1/screenings/bulk/", apis.ScreeningBulkApi.as_view(), name="api-screenings-bulk"),
     path("api/v1/screenings/<str:screening_id>/", apis.ScreeningDetailApi.as_view(), name="api-screening-detail"),

@@ -140,6 +140,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "catalogue", "description": "The questionnaire, the outcomes and the country profiles (public)."},
         {"name": "evaluate", "description": "Stateless evaluation: nothing is stored or audited."},
         {"name": "screenings", "description": "Stored screenings of your organisation (audited)."},
+        {"name": "account", "description": "Who you are: your organisation, partner client and scope."},
     ],
 }
 

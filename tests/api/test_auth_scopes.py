@@ -25,6 +25,7 @@ def _requests(screening_id):
         ("countries", "get", "/api/v1/countries/", None),
         ("country", "get", "/api/v1/countries/ZZ/", None),  # 404: allowed, no such profile
         ("evaluate", "post", "/api/v1/evaluate/", {"answers": VALID_ANSWERS}),
+        ("me", "get", "/api/v1/me/", None),
         ("list", "get", "/api/v1/screenings/", None),
         ("create", "post", "/api/v1/screenings/", {"answers": VALID_ANSWERS}),
         ("bulk", "post", "/api/v1/screenings/bulk/", {"items": [{"answers": VALID_ANSWERS}]}),
@@ -37,9 +38,9 @@ def _requests(screening_id):
 
 CATALOGUE = {"questionnaire", "outcomes", "countries", "country"}
 ALLOWED = {
-    "full": CATALOGUE | {"evaluate", "list", "create", "bulk", "detail", "patch", "reassess", "delete"},
-    "read_only": CATALOGUE | {"list", "detail"},
-    "evaluate_only": CATALOGUE | {"evaluate"},
+    "full": CATALOGUE | {"me", "evaluate", "list", "create", "bulk", "detail", "patch", "reassess", "delete"},
+    "read_only": CATALOGUE | {"me", "list", "detail"},
+    "evaluate_only": CATALOGUE | {"me", "evaluate"},
 }
 
 

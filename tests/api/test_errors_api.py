@@ -61,6 +61,42 @@ def test_every_kind_of_error_has_the_body(partner):
     )
 
 
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/v1/evaluate/", b'{"answers": {"\\ud800": 1}}'),
+        ("/api/v1/screenings/", b'{"answers": {"age": 19}, "reference": "a\\udfffb"}'),
+        ("/api/v1/screenings/", b'{"answers": {"ethnic_minority": true, "ethnic_group_name": "x\\ud83d"}}'),
+        ("/api/v1/screenings/bulk/", b'{"items": [{"answers": {"age": 19}}, {"answers": {"\\udc00": null}}]}'),
+    ],
+)
+def test_a_lone_surrogate_in_the_body_is_a_parse_error(partner, url, body):
+    """JSON may escape half of a UTF-16 pair ("\\ud800"): not text, so neither storable nor renderable (was a 500)."""
+    response = partner.api.generic("POST", url, body, content_type="application/json")
+    assert_error_body(response, 400, "parse_error")
+    assert Screening.objects.count() == 0
+    pair = b'{"answers": {"ethnic_minority": true, "ethnic_group_name": "\\ud83d\\ude00"}}'  # a real pair is fine
+    assert partner.api.generic("POST", "/api/v1/screenings/", pair, content_type="application/json").status_code == 201
+
+
+def test_strings_a_database_refuses_never_give_a_500(partner):
+    """NUL characters (PostgreSQL refuses them in text and JSON) in a path, an answer or a removed answer's key."""
+    screening = services.screening_create(actor=partner.actor, answers=VALID_ANSWERS)
+    assert_error_body(partner.api.get("/api/v1/countries/R%00/"), 404, "not_found")
+    answers = {**VALID_ANSWERS, "ethnic_minority": True, "ethnic_group_name": "a\x00b"}
+    body = assert_error_body(
+        partner.api.post("/api/v1/screenings/", {"answers": answers}, format="json"), 400, "invalid_answers"
+    )
+    assert [(e["question"], e["code"]) for e in body["errors"]] == [("ethnic_group_name", "invalid_type")]
+    for key in ("no_such_question", "a\x00"):  # a null removes an answer: its key must still be a question
+        response = partner.api.patch(detail_url(screening.id), {"answers": {key: None}}, format="json")
+        body = assert_error_body(response, 400, "invalid_answers")
+        assert [(e["question"], e["code"]) for e in body["errors"]] == [(key, "unknown_question")]
+    assert Screening.objects.get(pk=screening.id).version == 1
+    response = partner.api.patch(detail_url(screening.id), {"answers": {"age": None}}, format="json")
+    assert response.status_code == 200 and "age" not in response.json()["answers"]
+
+
 def test_an_unexpected_error_gives_500_with_the_body_and_is_logged(partner, monkeypatch, caplog):
     def broken(**kwargs):
         raise RuntimeError("engine exploded")

@@ -22,13 +22,15 @@ pytestmark = pytest.mark.django_db
 
 # Every operation of the schema, and how the sweep covers it: "screening" operations are attacked with B's id
 # and filters; "create" operations must store into the caller's organisation only; "no_data" operations read
-# nothing of any organisation (catalogues, stateless evaluation).
+# nothing of any organisation (catalogues, stateless evaluation); "account" operations describe the caller's
+# own organisation and credentials only.
 OPERATIONS = {
     ("/api/v1/questionnaire/", "get"): "no_data",
     ("/api/v1/outcomes/", "get"): "no_data",
     ("/api/v1/countries/", "get"): "no_data",
     ("/api/v1/countries/{code}/", "get"): "no_data",
     ("/api/v1/evaluate/", "post"): "no_data",
+    ("/api/v1/me/", "get"): "account",
     ("/api/v1/screenings/", "get"): "screening",
     ("/api/v1/screenings/", "post"): "create",
     ("/api/v1/screenings/bulk/", "post"): "create",
@@ -45,6 +47,7 @@ API_ROUTES = {
     "api/v1/countries/",
     "api/v1/countries/<str:code>/",
     "api/v1/evaluate/",
+    "api/v1/me/",
     "api/v1/screenings/",
     "api/v1/screenings/bulk/",
     "api/v1/screenings/<str:screening_id>/",
@@ -207,3 +210,24 @@ def test_no_data_operations_reveal_nothing_of_any_organisation(orgs):
     response = a.api.post("/api/v1/evaluate/", {"answers": VALID_ANSWERS}, format="json")
     assert response.json() == b.api.post("/api/v1/evaluate/", {"answers": VALID_ANSWERS}, format="json").json()
     assert "b-ref" not in response.content.decode()
+
+
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_account_operations_describe_the_caller_only(orgs, auth):
+    a, b, _, _ = orgs
+    api = a.api if auth == "token" else _session_client(a.organisation)
+    covered = set()
+    for (path, method), kind in OPERATIONS.items():
+        if kind != "account":
+            continue
+        response = getattr(api, method)(path)
+        assert response.status_code == 200, (path, response.content)
+        check_response(response)
+        body = response.json()
+        assert body["organisation"] == "Org A"
+        assert body["client"] == (a.client.name if auth == "token" else None)
+        text = response.content.decode()
+        assert "Org B" not in text and b.client.name not in text and "b-ref" not in text
+        assert getattr(b.api, method)(path).json()["organisation"] == "Org B"
+        covered.add((path, method))
+    assert covered == {op for op, kind in OPERATIONS.items() if kind == "account"} and covered

@@ -36,7 +36,7 @@ def test_every_operation_is_tagged_documented_and_has_the_error_body():
     assert schema["components"]["schemas"]["ApiErrorCodeEnum"]["enum"] == [c.value for c in ApiErrorCode]
     for path, operations in schema["paths"].items():
         for method, op in operations.items():
-            assert op["tags"] and op["tags"][0] in {"catalogue", "evaluate", "screenings"}, (path, method)
+            assert op["tags"] and op["tags"][0] in {"catalogue", "evaluate", "screenings", "account"}, (path, method)
             assert op.get("description"), (path, method)
             assert {"PartnerToken": []} in op["security"], (path, method)
             errors = [code for code in op["responses"] if code.startswith("4")]
@@ -147,6 +147,7 @@ def test_real_responses_match_the_schema(partner, make_partner):
         format="json",
     )
     check_response(bulk)
+    check_response(api.get("/api/v1/me/"))
     check_response(api.get("/api/v1/questionnaire/"))
     check_response(api.get("/api/v1/outcomes/"))
     call_command_quiet("loadprofiles")

@@ -30,6 +30,7 @@ CASES = [
     ({"country_of_origin": "XX"}, "country_of_origin", ErrorCode.INVALID_COUNTRY),
     ({"date_left_country": "2022-02-30"}, "date_left_country", ErrorCode.INVALID_DATE),
     ({"ethnic_minority": True, "ethnic_group_name": SECRET * 40}, "ethnic_group_name", ErrorCode.TOO_LONG),
+    ({"ethnic_minority": True, "ethnic_group_name": SECRET + "\x00"}, "ethnic_group_name", ErrorCode.INVALID_TYPE),
     (
         {"has_other_nationality": False, "other_nationality_country": "KZ"},
         "other_nationality_country",

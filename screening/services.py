@@ -271,20 +271,7 @@ def screening_update(
     for name in ("reference", "language", "respondent", "status", "apply_country_profile"):
         if name in fields:
             setattr(locked, name, fields[name])
-    locked.version += 1
-    locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
-    locked.updated_by_client = actor.client
-    screening_evaluate(screening=locked, statuses=statuses)
-    locked.save()
-    _save_outcomes(locked)
-    changed = sorted(set(answers or {}))
-    audit_record(
-        actor=actor,
-        screening_id=locked.id,
-        action=AuditAction.CHANGED,
-        detail={"version": locked.version, "questions": changed, "fields": sorted(fields)},
-    )
-    return locked
+    return _store_change(locked, actor=actor, statuses=statuses, questions=answers or {}, fields=sorted(fields))
 
 
 @transaction.atomic
@@ -314,18 +301,21 @@ def screening_save_answers(
             set_aside[qid] = merged.pop(qid)
     locked.answers, statuses = _check(merged, locked.status)
     locked.set_aside_answers = set_aside
+    return _store_change(locked, actor=actor, statuses=statuses, questions=answers)
+
+
+def _store_change(locked: Screening, *, actor: Actor, statuses, questions, fields=None) -> Screening:
+    """The end of every change to a locked screening: new version, re-evaluation, save, audit (ids only)."""
     locked.version += 1
     locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
     locked.updated_by_client = actor.client
     screening_evaluate(screening=locked, statuses=statuses)
     locked.save()
     _save_outcomes(locked)
-    audit_record(
-        actor=actor,
-        screening_id=locked.id,
-        action=AuditAction.CHANGED,
-        detail={"version": locked.version, "questions": sorted(answers)},
-    )
+    detail = {"version": locked.version, "questions": sorted(questions)}
+    if fields is not None:
+        detail["fields"] = fields
+    audit_record(actor=actor, screening_id=locked.id, action=AuditAction.CHANGED, detail=detail)
     return locked
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import conditions as c
-from .model import P1_TRIGGER, Ruleset, p1_applies_to
+from .model import P1_TRIGGER, Ruleset
 
 VARIANTS = ("strong", "arguable", "needs_information")
 CTX = "ctx"  # the context fact every evaluation asserts; the start rule fires on it
@@ -253,15 +253,12 @@ def question_literal_true(lit: QuestionLiteral, status: str, value: Any) -> bool
     return lit.mode in ("NT", "NP")  # not applicable: the leaf is FALSE, its negation TRUE
 
 
-def outcome_literal_satisfied(lit: OutcomeLiteral, strength: str) -> bool:
-    """Does emitting one of the literal's outcomes with `strength` make the positive literal true?"""
-    if lit.leaf.get("strength") == "strong":
-        return strength == "strong" or (lit.mode == "P" and strength == "needs_information")
-    return strength in ("strong", "arguable") or (lit.mode == "P" and strength == "needs_information")
-
-
-def p1_eligible(ruleset: Ruleset, outcome_id: str) -> bool:
-    return p1_applies_to(ruleset.outcomes[outcome_id])
+def outcome_literal_satisfied(leaf: dict, mode: str, strength: str) -> bool:
+    """Does emitting one of an outcome leaf's outcomes with `strength` make its positive literal (mode T or P)
+    true?"""
+    if leaf.get("strength") == "strong":
+        return strength == "strong" or (mode == "P" and strength == "needs_information")
+    return strength in ("strong", "arguable") or (mode == "P" and strength == "needs_information")
 
 
 # durable walks its alpha network depth first with a fixed stack of 64 nodes, pushing every matching child of a
@@ -278,8 +275,7 @@ def _answers_paths(ruleset, rule_variants, answers_tests, buckets) -> list[tuple
         for dnf in variants.values():
             for conj in dnf:
                 paths.append((buckets[i], *answers_tests(conj)))
-    paths.append((buckets[0], literal_placeholder := "p1"))
-    del literal_placeholder
+    paths.append((buckets[0], "p1"))  # the P1 rule's answers pattern
     return paths
 
 

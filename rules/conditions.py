@@ -87,7 +87,10 @@ def leaf_operator(leaf: Mapping[str, Any]) -> str:
 
 
 def test_answer(leaf: Mapping[str, Any], value: Any) -> bool:
-    """Two-valued test of an answered question's value against a (normalised) question leaf."""
+    """Two-valued test of an answered question's value against a (normalised) question leaf.
+
+    The plain reading the oracle and show_if use. compile_test is the engine's compiled form of the same
+    operators; they are kept apart on purpose, so the differential test checks one against the other."""
     op = leaf_operator(leaf)
     if op == "eq":
         return value == leaf["eq"]

@@ -19,17 +19,15 @@ from typing import Any
 
 import durable_rules_engine as _dre
 
-from . import conditions as c
 from .compiler import (
     CTX,
     FINAL_GATE,
     CompiledRuleset,
     compile_ruleset,
     outcome_literal_satisfied,
-    p1_eligible,
     question_literal_true,
 )
-from .model import Ruleset
+from .model import Ruleset, p1_applies_to
 
 # durable's C engine is not thread-safe: one evaluation at a time per process.
 _LOCK = threading.Lock()
@@ -61,7 +59,7 @@ class Engine:
         self.compiled: CompiledRuleset = compile_ruleset(ruleset)
         self._rule_outcomes = [rule.outcome for rule in ruleset.rules]
         self._rule_ids = [rule.id for rule in ruleset.rules]
-        self._p1 = {o for o in ruleset.outcomes if p1_eligible(ruleset, o)}
+        self._p1 = {o.id for o in ruleset.outcomes.values() if p1_applies_to(o)}
         # Only literals some durable rule joins on are ever asserted.
         used = {lid for conj in self.compiled.conjuncts.values() for lid in conj.literals}
         used.add(self.compiled.p1_literal)
@@ -153,8 +151,10 @@ class _Session:
             lit = compiled.outcome_literals[lid]
             positive_mode = "P" if lit.mode == "NT" else "T"  # T(not x) = not P(x); P(not x) = not T(x)
             ids = lit.leaf.get("outcome_any") or [lit.leaf["outcome"]]
-            probe = _PositiveProbe(lit.leaf, positive_mode)
-            if not any(o in self.fired and outcome_literal_satisfied(probe, self.fired[o].strength) for o in ids):
+            if not any(
+                o in self.fired and outcome_literal_satisfied(lit.leaf, positive_mode, self.fired[o].strength)
+                for o in ids
+            ):
                 negated.append(lid)
         self.assert_facts([*negated, f"gate_{stratum}"])
 
@@ -202,15 +202,11 @@ class _Session:
         chained = [
             lid
             for lid in engine.compiled.literals_by_outcome.get(outcome_id, [])
-            if outcome_literal_satisfied(engine.compiled.outcome_literals[lid], conj.variant)
+            if outcome_literal_satisfied(
+                engine.compiled.outcome_literals[lid].leaf, engine.compiled.outcome_literals[lid].mode, conj.variant
+            )
         ]
         self.assert_facts(chained)
-
-
-@dataclass(frozen=True)
-class _PositiveProbe:
-    leaf: dict
-    mode: str
 
 
 _ENGINES: dict[str, Engine] = {}
@@ -228,4 +224,4 @@ def engine_for(ruleset: Ruleset) -> Engine:
     return engine
 
 
-__all__ = ["Engine", "EngineError", "Fired", "engine_for", "c"]
+__all__ = ["Engine", "EngineError", "Fired", "engine_for"]

@@ -31,7 +31,7 @@ class RulesetError(Exception):
         super().__init__("invalid ruleset:\n- " + "\n- ".join(problems))
 
 
-def _schema_problems(document: Any, json_schema: dict, filename: str) -> list[str]:
+def schema_problems(document: Any, json_schema: dict, filename: str) -> list[str]:
     validator = jsonschema.Draft202012Validator(json_schema)
     problems = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path)):
@@ -268,8 +268,8 @@ def load_ruleset_from(directory: Path) -> Ruleset:
             problems.append(f"{filename}: not valid YAML: {exc}")
     if problems:
         raise RulesetError(problems)
-    problems += _schema_problems(documents["questionnaire.yaml"], schema.QUESTIONNAIRE, "questionnaire.yaml")
-    problems += _schema_problems(documents["ruleset.yaml"], schema.RULESET, "ruleset.yaml")
+    problems += schema_problems(documents["questionnaire.yaml"], schema.QUESTIONNAIRE, "questionnaire.yaml")
+    problems += schema_problems(documents["ruleset.yaml"], schema.RULESET, "ruleset.yaml")
     if problems:
         raise RulesetError(problems)
     questionnaire, problems = build_questionnaire(documents["questionnaire.yaml"])

@@ -37,16 +37,11 @@ def apply_country_profile(
 
 def check_profiles(questionnaire: Questionnaire, document: Any) -> list[str]:
     """Problems in a country-profiles document (schema, question ids, option values)."""
-    import jsonschema
-
+    from .loader import schema_problems
     from .schema import COUNTRY_PROFILES
-    from .validation import _check_value
+    from .validation import _check_value, is_iso_date
 
-    validator = jsonschema.Draft202012Validator(COUNTRY_PROFILES)
-    problems = [
-        f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message[:200]}"
-        for e in validator.iter_errors(document)
-    ]
+    problems = schema_problems(document, COUNTRY_PROFILES, "country_profiles.yaml")
     if problems:
         return problems
     seen: set[str] = set()
@@ -64,18 +59,8 @@ def check_profiles(questionnaire: Questionnaire, document: Any) -> list[str]:
                 problems.append(f"{code}: {qid} is answered by the claimant, not from country information")
             if _check_value(question, entry["value"])[1]:
                 problems.append(f"{code}: {qid}: {entry['value']!r} is not a valid answer")
-            if not _is_iso_date(entry["date"]):
+            if not is_iso_date(entry["date"]):
                 problems.append(f"{code}: {qid}: date {entry['date']!r} is not a real date (YYYY-MM-DD)")
-        if not _is_iso_date(str(profile["reviewed"])):
+        if not is_iso_date(str(profile["reviewed"])):
             problems.append(f"{code}: reviewed {profile['reviewed']!r} is not a real date (YYYY-MM-DD)")
     return problems
-
-
-def _is_iso_date(text: str) -> bool:
-    import datetime as dt
-
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 10

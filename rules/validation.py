@@ -93,11 +93,7 @@ def _check_value(question, value: Any) -> tuple[Any, list[AnswerError]]:
     elif qtype == "date":
         if not isinstance(value, str):
             return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
-        try:
-            if len(value) != 10:
-                raise ValueError
-            dt.date.fromisoformat(value)
-        except ValueError:
+        if not is_iso_date(value):
             return err(ErrorCode.INVALID_DATE, "The answer must be a real date written YYYY-MM-DD.")
     elif qtype == "text":
         if not isinstance(value, str):
@@ -126,6 +122,15 @@ def _check_value(question, value: Any) -> tuple[Any, list[AnswerError]]:
             return err(ErrorCode.EXCLUSIVE_OPTION, message)
         value = sorted(value, key=question.option_ids.index)
     return value, []
+
+
+def is_iso_date(text: str) -> bool:
+    """A real calendar date written YYYY-MM-DD (fromisoformat alone also takes 20220927)."""
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _is_empty(value: Any) -> bool:

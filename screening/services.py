@@ -255,9 +255,7 @@ def screening_update(
     """Apply a partial change: `answers` is merged (a null value removes that answer); `fields` may set
     reference, language, respondent, status, apply_country_profile. With expected_version, a stale version
     raises VersionConflict and nothing changes."""
-    locked = Screening.objects.select_for_update().get(pk=screening.pk, organisation=actor.organisation)
-    if expected_version is not None and locked.version != expected_version:
-        raise VersionConflict(locked.version)
+    locked = _lock(actor=actor, screening=screening, expected_version=expected_version)
     merged = dict(locked.answers)
     for qid, value in (answers or {}).items():
         if value is None:
@@ -283,9 +281,7 @@ def screening_save_answers(
     An answer that a change makes not applicable (e.g. the follow-ups of "Have you served?" after changing it to
     "No") is set aside rather than deleted, and restored when its question applies again. Raises
     ScreeningInvalid (nothing saved) if the merged answers are invalid, VersionConflict on a stale version."""
-    locked = Screening.objects.select_for_update().get(pk=screening.pk, organisation=actor.organisation)
-    if expected_version is not None and locked.version != expected_version:
-        raise VersionConflict(locked.version)
+    locked = _lock(actor=actor, screening=screening, expected_version=expected_version)
     questionnaire = active_ruleset().questionnaire
     merged = {**locked.answers, **answers}
     set_aside = {k: v for k, v in locked.set_aside_answers.items() if k not in answers}
@@ -302,6 +298,14 @@ def screening_save_answers(
     locked.answers, statuses = _check(merged, locked.status)
     locked.set_aside_answers = set_aside
     return _store_change(locked, actor=actor, statuses=statuses, questions=answers)
+
+
+def _lock(*, actor: Actor, screening: Screening, expected_version: int | None = None) -> Screening:
+    """The screening, re-read and row-locked within the caller's transaction; VersionConflict if stale."""
+    locked = Screening.objects.select_for_update().get(pk=screening.pk, organisation=actor.organisation)
+    if expected_version is not None and locked.version != expected_version:
+        raise VersionConflict(locked.version)
+    return locked
 
 
 def _store_change(locked: Screening, *, actor: Actor, statuses, questions, fields=None) -> Screening:
@@ -326,7 +330,7 @@ def _outcome_map(assessment: dict | None) -> dict[str, str]:
 @transaction.atomic
 def screening_reassess(*, actor: Actor, screening: Screening) -> tuple[Screening, dict]:
     """Re-run under the current ruleset; returns (screening, changes against the stored assessment)."""
-    locked = Screening.objects.select_for_update().get(pk=screening.pk, organisation=actor.organisation)
+    locked = _lock(actor=actor, screening=screening)
     before = _outcome_map(locked.assessment)
     previous = {"version": locked.ruleset_version, "sha256": locked.ruleset_sha256}
     screening_evaluate(screening=locked)

@@ -152,7 +152,9 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         rule_variants.append({k: _simplify(v) for k, v in variants.items()})
 
     # Strata: a rule that negates an outcome runs after the rules emitting that outcome have quiesced.
-    emitter = {rule.outcome: i for i, rule in enumerate(ruleset.rules)}
+    emitters: dict[str, list[int]] = {}
+    for i, rule in enumerate(ruleset.rules):
+        emitters.setdefault(rule.outcome, []).append(i)
     strata: list[int] = []
     negated_by_stratum: dict[int, set[str]] = {}
     for variants in rule_variants:
@@ -164,7 +166,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                     if lit is None:
                         continue
                     ids = lit.leaf.get("outcome_any") or [lit.leaf["outcome"]]
-                    deps = max(strata[emitter[o]] for o in ids)
+                    deps = max(strata[e] for o in ids for e in emitters[o] if e < len(strata))
                     stratum = max(stratum, deps + 1 if lit.mode.startswith("N") else deps)
         strata.append(stratum)
         for dnf in variants.values():

@@ -59,6 +59,7 @@ class Engine:
         self.compiled: CompiledRuleset = compile_ruleset(ruleset)
         self._rule_outcomes = [rule.outcome for rule in ruleset.rules]
         self._rule_ids = [rule.id for rule in ruleset.rules]
+        self._rule_index = {rule.id: i for i, rule in enumerate(ruleset.rules)}
         self._p1 = {o.id for o in ruleset.outcomes.values() if p1_applies_to(o)}
         # Only literals some durable rule joins on are ever asserted.
         used = {lid for conj in self.compiled.conjuncts.values() for lid in conj.literals}
@@ -193,9 +194,13 @@ class _Session:
         outcome_id = engine._rule_outcomes[conj.rule_index]
         fired = self.fired.get(outcome_id)
         if fired is not None:
-            if fired.strength == conj.variant and conj.literals not in fired.conjuncts:
-                fired.conjuncts.append(conj.literals)
-            return
+            earlier_rule = engine._rule_index[fired.rule]
+            if earlier_rule == conj.rule_index:
+                if fired.strength == conj.variant and conj.literals not in fired.conjuncts:
+                    fired.conjuncts.append(conj.literals)
+                return
+            if earlier_rule > conj.rule_index:
+                return  # two rules emit this outcome: the later one wins (the loader lets no rule read it)
         self.fired[outcome_id] = Fired(outcome_id, engine._rule_ids[conj.rule_index], conj.variant, [conj.literals])
         if conj.variant == "strong" and outcome_id in engine._p1:
             self.assert_outcome(outcome_id, conj.variant)  # only P1 reads outcome facts

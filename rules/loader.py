@@ -195,6 +195,7 @@ def build_ruleset(
                     problems.append(f"questionnaire: set {set_name}: unknown outcome {member!r}")
     rules: list[Rule] = []
     earlier: set[str] = set()
+    shared: set[str] = set()
     rule_ids: set[str] = set()
     for raw in data["rules"]:
         rid = raw["id"]
@@ -204,7 +205,9 @@ def build_ruleset(
         if raw["outcome"] not in outcomes:
             problems.append(f"ruleset: {rid}: unknown outcome {raw['outcome']!r}")
         elif raw["outcome"] in earlier:
-            problems.append(f"ruleset: {rid}: outcome {raw['outcome']!r} is already emitted by an earlier rule")
+            # Two rules may emit one outcome (the last that emits wins: spec conditions.rule_order), only if no
+            # rule reads it: a result already chained into later rules could not be taken back.
+            shared.add(raw["outcome"])
         for key in ("when", "strong_if"):
             if key in raw:
                 problems += check_condition(
@@ -230,6 +233,12 @@ def build_ruleset(
                 )
             )
         earlier.add(raw["outcome"])
+    for raw in data["rules"]:
+        for key in ("when", "strong_if"):
+            for leaf in c.iter_leaves(c.normalise(raw.get(key, {"always": True}), sets)):
+                read = set(leaf.get("outcome_any") or [leaf.get("outcome")])
+                for outcome_id in sorted(read & shared):
+                    problems.append(f"ruleset: {raw['id']}.{key}: reads {outcome_id!r}, which two rules emit")
     if problems:
         return None, problems
     ruleset = Ruleset(

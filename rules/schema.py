@@ -168,7 +168,7 @@ RULESET = {
                 "required": ["id", "outcome", "legal_md_rule", "rationale", "when"],
                 "additionalProperties": False,
                 "properties": {
-                    "id": {"type": "string", "pattern": "^R[0-9]+$"},
+                    "id": {"type": "string", "pattern": "^R[0-9]+[a-z]?$"},
                     "outcome": _ID,
                     "legal_md_rule": {"type": "integer"},
                     "rationale": {"type": "string", "minLength": 10},

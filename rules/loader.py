@@ -253,6 +253,7 @@ def build_ruleset(
             for p in data["post_processing"]
         ),
         strength_levels=tuple(data.get("strength_levels", [])),
+        meta=dict(data["meta"]),
     )
     return ruleset, problems
 

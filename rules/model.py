@@ -138,6 +138,7 @@ class Ruleset:
     rules: tuple[Rule, ...]
     post_processing: tuple[PostProcessing, ...]
     strength_levels: tuple[dict, ...] = ()
+    meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def name(self) -> str:

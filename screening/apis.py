@@ -40,6 +40,7 @@ from .openapi import (
 from .permissions import ACCOUNT, CATALOGUE, EVALUATE, SCREENINGS
 from .serializers import (
     MAX_BULK_ITEMS,
+    AssessmentHistorySerializer,
     AssessmentSerializer,
     BulkRequestSerializer,
     BulkResponseSerializer,
@@ -50,6 +51,7 @@ from .serializers import (
     OutcomeCatalogueSerializer,
     QuestionnaireSerializer,
     ReassessResponseSerializer,
+    RulesetListSerializer,
     ScreeningCreateSerializer,
     ScreeningFilterSerializer,
     ScreeningListItemSerializer,
@@ -225,6 +227,22 @@ class OutcomesApi(ApiView):
         )
 
 
+class RulesetListApi(ApiView):
+    """Every ruleset version the service can evaluate under, oldest first, with its hash, whether it is the
+    active one, and a summary of what changed. Stored screenings keep the version they were assessed under until
+    they are re-screened (POST screenings/{id}/reassess/)."""
+
+    api_area = CATALOGUE
+
+    @extend_schema(
+        operation_id="rulesets_list",
+        parameters=[RETRY_AFTER],
+        responses={200: RulesetListSerializer, **error_responses(401, 429)},
+    )
+    def get(self, request):
+        return Response({"rulesets": selectors.ruleset_versions()})
+
+
 class CountryListApi(ApiView):
     """The country profiles: default answers to the country-of-origin questions, each with source and date."""
 
@@ -308,6 +326,7 @@ class EvaluateApi(ApiView):
             assessment = services.answers_evaluate(
                 answers=serializer.validated_data["answers"],
                 apply_country_profile=serializer.validated_data["apply_country_profile"],
+                ruleset_version=serializer.validated_data.get("ruleset_version"),
             )
         except services.ScreeningInvalid as exc:
             raise _answers_invalid(answer_errors(exc.errors)) from None
@@ -475,8 +494,27 @@ class ScreeningDetailApi(ScreeningApiMixin, ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ScreeningAssessmentsApi(ScreeningApiMixin, ApiView):
+    """The screening's assessment history, newest first: the current assessment, then every assessment a
+    re-screen replaced, each with its ruleset version and hash, when and by whom, its outcomes and strengths, and
+    what the re-screen changed. No answers."""
+
+    api_area = SCREENINGS
+
+    @extend_schema(
+        operation_id="screenings_assessments",
+        parameters=[SCREENING_ID, RETRY_AFTER],
+        responses={200: AssessmentHistorySerializer, **error_responses(401, 403, 404, 429)},
+    )
+    def get(self, request, screening_id):
+        screening = self.get_screening(screening_id)
+        return Response({"assessments": selectors.screening_assessment_history(screening=screening)})
+
+
 class ScreeningReassessApi(ScreeningApiMixin, ApiView):
-    """Re-run the screening's answers under the current ruleset; returns it with what changed."""
+    """Re-screen: evaluate the screening's answers under the active ruleset version, keeping the previous
+    assessment in its history (GET screenings/{id}/assessments/). Answers the new version's questionnaire does not
+    show are set aside, never dropped. Returns the screening with what changed."""
 
     api_area = SCREENINGS
 

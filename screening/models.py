@@ -214,3 +214,27 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.screening_id}"
+
+
+class AssessmentRecord(models.Model):
+    """A superseded assessment of a screening: what the rules said before a re-screen, kept so a caseworker can
+    see what was pleaded from. Outcomes are a function of (answers, ruleset version, country-profile values
+    used), so those are kept and the full explanation can be derived again under the stored version."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="assessment_history")
+    ruleset_version = models.CharField(max_length=40)
+    ruleset_sha256 = models.CharField(max_length=64)
+    outcomes = models.JSONField(default=dict, help_text="{outcome id: strength} of the superseded assessment")
+    answers = models.JSONField(default=dict, help_text="The answers the superseded assessment was made from")
+    country_profile_used = models.JSONField(default=dict, blank=True)
+    assessed_at = models.DateTimeField(help_text="When the superseded assessment was made")
+    assessed_by = models.CharField(max_length=200, blank=True, help_text="Who made it, as it was at the time")
+    superseded_at = models.DateTimeField(auto_now_add=True)
+    superseded_by = models.CharField(max_length=200, help_text="Who re-screened, as it was at the time")
+    changes = models.JSONField(default=dict, help_text="Outcome ids added, removed, strengthened, weakened")
+
+    class Meta:
+        ordering = ["-superseded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.screening_id} under {self.ruleset_version} (superseded {self.superseded_at:%Y-%m-%d})"

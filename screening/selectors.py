@@ -15,6 +15,85 @@ def active_ruleset() -> rules.model.Ruleset:
     return rules.load_ruleset(settings.SCREENING["RULESET"])
 
 
+def ruleset_for(*, version: str | None = None) -> rules.model.Ruleset:
+    """A ruleset version of the active ruleset's slug (any version in the repository; compiled once per process
+    and version). None: the active one. Raises rules.RulesetError for a version that does not exist."""
+    active = active_ruleset()
+    if not version or version == active.version:
+        return active
+    return rules.load_ruleset(f"{active.slug}/{version}")
+
+
+def screening_ruleset(screening: Screening) -> rules.model.Ruleset:
+    """The ruleset a stored screening was assessed under: its questions, texts and rules until it is
+    re-screened (a new screening: the active one)."""
+    return ruleset_for(version=screening.ruleset_version or None)
+
+
+def ruleset_versions() -> list[dict]:
+    """Every version of the active ruleset's slug, oldest first: version, sha256, active, date, summary."""
+    from rules.versions import available_versions, changelog
+
+    active = active_ruleset()
+    out = []
+    for version in available_versions(active.slug):
+        loaded = ruleset_for(version=version)
+        log = changelog(active.slug, version)
+        out.append(
+            {
+                "version": version,
+                "sha256": loaded.sha256,
+                "active": version == active.version,
+                "spec_version": str(loaded.meta.get("spec_version", "")),
+                "date": str(log.get("date", "")),
+                "summary": " ".join(str(log.get("summary", "")).split()),
+                "previous": log.get("previous"),
+            }
+        )
+    return out
+
+
+def screening_assessment_history(*, screening: Screening) -> list[dict]:
+    """The current assessment, then the superseded ones, newest first (outcomes only, never answers)."""
+    from .models import AssessmentRecord
+
+    current_by = screening.updated_by_client or screening.updated_by_user
+    current = {
+        "current": True,
+        "ruleset": {"version": screening.ruleset_version, "sha256": screening.ruleset_sha256},
+        "assessed_at": screening.updated_at,
+        "assessed_by": actor_label_of(screening.updated_by_user, screening.updated_by_client) if current_by else "",
+        "outcomes": [
+            {"id": o["id"], "strength": o["strength"]} for o in (screening.assessment or {}).get("outcomes", [])
+        ],
+        "superseded_at": None,
+        "superseded_by": None,
+        "changes": None,
+    }
+    history = [current]
+    for record in AssessmentRecord.objects.filter(screening=screening):
+        history.append(
+            {
+                "current": False,
+                "ruleset": {"version": record.ruleset_version, "sha256": record.ruleset_sha256},
+                "assessed_at": record.assessed_at,
+                "assessed_by": record.assessed_by,
+                "outcomes": [{"id": k, "strength": v} for k, v in sorted(record.outcomes.items())],
+                "superseded_at": record.superseded_at,
+                "superseded_by": record.superseded_by,
+                "changes": record.changes,
+            }
+        )
+    return history
+
+
+def actor_label_of(user, client) -> str:
+    """`partner:<client>` or `user:<username>` (as Actor.label), for a stored user/client pair."""
+    if client is not None:
+        return f"partner:{client.name}"
+    return f"user:{user.get_username()}" if user is not None else ""
+
+
 def country_profile_values(*, code: str | None) -> dict:
     """The COI default values of a country ({} when there is no profile)."""
     if not code:

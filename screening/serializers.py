@@ -70,6 +70,19 @@ class EvaluateRequestSerializer(StrictSerializer):
     apply_country_profile = serializers.BooleanField(
         default=False, help_text="Fill unanswered country-of-origin questions from the country's profile."
     )
+    ruleset_version = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="Evaluate under this ruleset version (one of GET /api/v1/rulesets/); default: the active one. "
+        "Answers are validated against that version's questionnaire.",
+    )
+
+    def validate_ruleset_version(self, value):
+        from .selectors import ruleset_versions
+
+        if value not in {v["version"] for v in ruleset_versions()}:
+            raise serializers.ValidationError("There is no ruleset with this version: see GET /api/v1/rulesets/.")
+        return value
 
 
 class ScreeningWriteSerializer(StrictSerializer):
@@ -337,7 +350,48 @@ class ReassessChangesSerializer(serializers.Serializer):
     ruleset = RulesetRefSerializer()
     added = serializers.ListField(child=serializers.CharField(), help_text="Outcome ids now emitted.")
     removed = serializers.ListField(child=serializers.CharField(), help_text="Outcome ids no longer emitted.")
-    strength_changed = StrengthChangeSerializer(many=True)
+    strengthened = StrengthChangeSerializer(many=True, help_text="Outcomes whose strength went up.")
+    weakened = StrengthChangeSerializer(many=True, help_text="Outcomes whose strength went down.")
+    strength_changed = StrengthChangeSerializer(many=True, help_text="`strengthened` and `weakened` together, by id.")
+    set_aside = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Question ids whose answers the new version's questionnaire does not show: set aside, not lost "
+        "(restored if the question applies again).",
+    )
+
+
+class RulesetVersionSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    sha256 = serializers.CharField(help_text="Hash of the version's questionnaire and rules files.")
+    active = serializers.BooleanField(help_text="New screenings and re-screens use the active version.")
+    spec_version = serializers.CharField(help_text="The version of the domain specification it implements.")
+    date = serializers.CharField(help_text="Date of the version's changelog (empty for the first version).")
+    summary = serializers.CharField(help_text="What changed from the previous version, in a few sentences.")
+    previous = serializers.CharField(allow_null=True, help_text="The version this one replaces.")
+
+
+class RulesetListSerializer(serializers.Serializer):
+    rulesets = RulesetVersionSerializer(many=True)
+
+
+class OutcomeStrengthSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    strength = _choice([(s, s) for s in STRENGTHS])
+
+
+class AssessmentHistoryItemSerializer(serializers.Serializer):
+    current = serializers.BooleanField(help_text="The screening's current assessment (first in the list).")
+    ruleset = RulesetRefSerializer()
+    assessed_at = serializers.DateTimeField()
+    assessed_by = serializers.CharField(help_text="`user:<name>` or `partner:<client>` as it was at the time.")
+    outcomes = OutcomeStrengthSerializer(many=True)
+    superseded_at = serializers.DateTimeField(allow_null=True)
+    superseded_by = serializers.CharField(allow_null=True)
+    changes = ReassessChangesSerializer(allow_null=True, help_text="What the re-screen that replaced it changed.")
+
+
+class AssessmentHistorySerializer(serializers.Serializer):
+    assessments = AssessmentHistoryItemSerializer(many=True)
 
 
 class ReassessResponseSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from rules.profiles import check_profiles
 
 from .auth import Actor, token_generate, token_hash
 from .models import (
+    AssessmentRecord,
     AuditAction,
     AuditEvent,
     CountryProfile,
@@ -31,7 +32,7 @@ from .models import (
     ScreeningOutcome,
     ScreeningStatus,
 )
-from .selectors import active_ruleset, country_profile_values
+from .selectors import active_ruleset, actor_label_of, country_profile_values, ruleset_for, screening_ruleset
 
 # ---- errors ------------------------------------------------------------------------------------------------
 
@@ -152,10 +153,9 @@ def audit_record(*, actor: Actor, screening_id, action: str, detail: dict | None
 REQUIRED_FOR_COMPLETE = "incomplete"  # error code: a complete screening needs its required questions
 
 
-def _check(answers: dict, status: str) -> tuple[dict, dict]:
-    """Validate answers (rules.validate); returns them normalised with their question statuses (for
-    screening_evaluate, so they are not validated twice), or raises ScreeningInvalid."""
-    ruleset = active_ruleset()
+def _check(answers: dict, status: str, ruleset) -> tuple[dict, dict]:
+    """Validate answers (rules.validate) against a ruleset's questionnaire; returns them normalised with their
+    question statuses (for screening_evaluate, so they are not validated twice), or raises ScreeningInvalid."""
     normalised, errors, statuses = rules.validation.check_answers(ruleset.questionnaire, answers)
     problems = [e.as_dict() for e in errors]
     if not problems and status == ScreeningStatus.COMPLETE:
@@ -173,11 +173,12 @@ def _check(answers: dict, status: str) -> tuple[dict, dict]:
     return normalised, statuses
 
 
-def screening_evaluate(*, screening: Screening, statuses: dict | None = None) -> Screening:
+def screening_evaluate(*, screening: Screening, statuses: dict | None = None, ruleset=None) -> Screening:
     """Re-run the rules on the stored answers and store the assessment (not saved here).
 
-    `statuses`: those _check returned for screening.answers (already validated: not validated again)."""
-    ruleset = active_ruleset()
+    `statuses`: those _check returned for screening.answers (already validated: not validated again).
+    `ruleset`: the screening's own version unless given (a re-screen gives the active one)."""
+    ruleset = ruleset or screening_ruleset(screening)
     profile = None
     if screening.apply_country_profile:  # the profile is read only when its defaults are to be applied
         profile = country_profile_values(code=screening.answers.get("country_of_origin"))
@@ -220,8 +221,10 @@ def screening_create(
     status: str = ScreeningStatus.DRAFT,
     apply_country_profile: bool = False,
 ) -> Screening:
-    """Validate, evaluate (outside the transaction: nothing is locked) and store a new screening, audited."""
-    normalised, statuses = _check(answers, status)
+    """Validate, evaluate (outside the transaction: nothing is locked) and store a new screening, audited.
+    A new screening is assessed under the active ruleset version."""
+    ruleset = active_ruleset()
+    normalised, statuses = _check(answers, status, ruleset)
     screening = Screening(
         organisation=actor.organisation,
         reference=reference,
@@ -235,7 +238,7 @@ def screening_create(
         updated_by_user=actor.user if getattr(actor.user, "pk", None) else None,
         updated_by_client=actor.client,
     )
-    screening_evaluate(screening=screening, statuses=statuses)
+    screening_evaluate(screening=screening, statuses=statuses, ruleset=ruleset)
     with transaction.atomic():
         screening.save(force_insert=True)
         _save_outcomes(screening, created=True)
@@ -265,7 +268,7 @@ def screening_update(
     status = fields.get("status", locked.status)
     # a null removes an answer, but its key must still be a question id (unknown_question otherwise)
     removed = {qid: None for qid, value in (answers or {}).items() if value is None}
-    locked.answers, statuses = _check({**merged, **removed}, status)
+    locked.answers, statuses = _check({**merged, **removed}, status, screening_ruleset(locked))
     for name in ("reference", "language", "respondent", "status", "apply_country_profile"):
         if name in fields:
             setattr(locked, name, fields[name])
@@ -282,7 +285,8 @@ def screening_save_answers(
     "No") is set aside rather than deleted, and restored when its question applies again. Raises
     ScreeningInvalid (nothing saved) if the merged answers are invalid, VersionConflict on a stale version."""
     locked = _lock(actor=actor, screening=screening, expected_version=expected_version)
-    questionnaire = active_ruleset().questionnaire
+    ruleset = screening_ruleset(locked)
+    questionnaire = ruleset.questionnaire
     merged = {**locked.answers, **answers}
     set_aside = {k: v for k, v in locked.set_aside_answers.items() if k not in answers}
     for _ in range(len(questionnaire.questions) + 1):  # reaches a fixed point long before this bound
@@ -295,7 +299,7 @@ def screening_save_answers(
             merged[qid] = set_aside.pop(qid)
         for qid in hide:
             set_aside[qid] = merged.pop(qid)
-    locked.answers, statuses = _check(merged, locked.status)
+    locked.answers, statuses = _check(merged, locked.status, ruleset)
     locked.set_aside_answers = set_aside
     return _store_change(locked, actor=actor, statuses=statuses, questions=answers)
 
@@ -328,28 +332,55 @@ def _outcome_map(assessment: dict | None) -> dict[str, str]:
 
 
 @transaction.atomic
-def screening_reassess(*, actor: Actor, screening: Screening) -> tuple[Screening, dict]:
-    """Re-run under the current ruleset; returns (screening, changes against the stored assessment)."""
-    locked = _lock(actor=actor, screening=screening)
+def screening_reassess(
+    *, actor: Actor, screening: Screening, expected_version: int | None = None, to_version: str | None = None
+) -> tuple[Screening, dict]:
+    """Re-screen: evaluate the answers under the active ruleset version (or `to_version`), keeping the previous
+    assessment in the history. Answers the new questionnaire does not show are set aside, never dropped.
+
+    Returns (screening, changes): the previous and new ruleset and the outcomes added, removed, strengthened and
+    weakened (ids and strengths only: the audit event records the same, never an answer value)."""
+    from rules.versions import carry_answers, outcome_changes
+
+    locked = _lock(actor=actor, screening=screening, expected_version=expected_version)
+    target = ruleset_for(version=to_version)
     before = _outcome_map(locked.assessment)
     previous = {"version": locked.ruleset_version, "sha256": locked.ruleset_sha256}
-    screening_evaluate(screening=locked)
+    record = AssessmentRecord(
+        screening=locked,
+        ruleset_version=locked.ruleset_version,
+        ruleset_sha256=locked.ruleset_sha256,
+        outcomes=before,
+        answers=dict(locked.answers),
+        country_profile_used=locked.country_profile_used or {},
+        assessed_at=locked.updated_at,
+        assessed_by=actor_label_of(locked.updated_by_user, locked.updated_by_client),
+        superseded_by=actor.label,
+    )
+    carried = carry_answers(target.questionnaire, locked.answers, locked.set_aside_answers)
+    locked.answers, locked.set_aside_answers = carried.answers, carried.set_aside
+    screening_evaluate(screening=locked, statuses=carried.statuses, ruleset=target)
     after = _outcome_map(locked.assessment)
     changes = {
         "previous_ruleset": previous,
         "ruleset": {"version": locked.ruleset_version, "sha256": locked.ruleset_sha256},
-        "added": sorted(set(after) - set(before)),
-        "removed": sorted(set(before) - set(after)),
-        "strength_changed": [
-            {"id": oid, "from": before[oid], "to": after[oid]}
-            for oid in sorted(set(before) & set(after))
-            if before[oid] != after[oid]
-        ],
+        **outcome_changes(before, after),
+        "set_aside": sorted(set(carried.set_aside) - set(screening.set_aside_answers or {})),
     }
+    changes["strength_changed"] = sorted(changes["strengthened"] + changes["weakened"], key=lambda c: c["id"])
+    record.changes = changes
     locked.version += 1
+    locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
+    locked.updated_by_client = actor.client
     locked.save()
     _save_outcomes(locked)
-    audit_record(actor=actor, screening_id=locked.id, action=AuditAction.REASSESSED, detail={"version": locked.version})
+    record.save()
+    audit_record(
+        actor=actor,
+        screening_id=locked.id,
+        action=AuditAction.REASSESSED,
+        detail={"version": locked.version, **changes},
+    )
     return locked, changes
 
 
@@ -397,12 +428,15 @@ def screenings_purge(*, organisation: Organisation, older_than_days: int, dry_ru
 FREE_TEXT_NOT_ACCEPTED = "free_text_not_accepted"  # error code: evaluate/ takes no answer to a text question
 
 
-def answers_evaluate(*, answers, apply_country_profile: bool = False, accept_free_text: bool = False):
+def answers_evaluate(
+    *, answers, apply_country_profile: bool = False, accept_free_text: bool = False, ruleset_version: str | None = None
+):
     """Validate and evaluate an answer set without storing anything; returns the rules.Assessment.
 
     Raises ScreeningInvalid with every problem: the answer errors of rules.validate and, unless
-    accept_free_text, one free_text_not_accepted per answered question of type "text"."""
-    ruleset = active_ruleset()
+    accept_free_text, one free_text_not_accepted per answered question of type "text". `ruleset_version`: any
+    version in the repository (default: the active one)."""
+    ruleset = ruleset_for(version=ruleset_version)
     questionnaire = ruleset.questionnaire
     normalised, errors, statuses = rules.validation.check_answers(questionnaire, answers)
     problems = [e.as_dict() for e in errors]

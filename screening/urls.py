@@ -10,6 +10,7 @@ urlpatterns = [
     # The partner REST API (screening/apis.py). Every endpoint here needs an isolation test (tests/api/).
     path("api/v1/questionnaire/", apis.QuestionnaireApi.as_view(), name="api-questionnaire"),
     path("api/v1/outcomes/", apis.OutcomesApi.as_view(), name="api-outcomes"),
+    path("api/v1/rulesets/", apis.RulesetListApi.as_view(), name="api-rulesets"),
     path("api/v1/countries/", apis.CountryListApi.as_view(), name="api-countries"),
     path("api/v1/countries/<str:code>/", apis.CountryDetailApi.as_view(), name="api-country-detail"),
     path("api/v1/evaluate/", apis.EvaluateApi.as_view(), name="api-evaluate"),
@@ -17,6 +18,11 @@ urlpatterns = [
     path("api/v1/screenings/", apis.ScreeningListApi.as_view(), name="api-screenings"),
     path("api/v1/screenings/bulk/", apis.ScreeningBulkApi.as_view(), name="api-screenings-bulk"),
     path("api/v1/screenings/<str:screening_id>/", apis.ScreeningDetailApi.as_view(), name="api-screening-detail"),
+    path(
+        "api/v1/screenings/<str:screening_id>/assessments/",
+        apis.ScreeningAssessmentsApi.as_view(),
+        name="api-screening-assessments",
+    ),
     path(
         "api/v1/screenings/<str:screening_id>/reassess/",
         apis.ScreeningReassessApi.as_view(),

@@ -35,7 +35,7 @@ from rules.translations import Translation, translation_for
 from .. import services
 from ..interview import CLAIMANT
 from ..models import Respondent, Screening
-from ..selectors import active_ruleset
+from ..selectors import active_ruleset, screening_ruleset
 from .access import screening_for
 
 EXCLUSION_PREFIX = "flag_exclusion_review_"
@@ -361,8 +361,10 @@ def group_of(outcome: dict) -> str:
 
 
 def result_context(screening: Screening, *, language: str | None = None) -> dict[str, Any]:
-    """Everything the result page, the memo and the PDF show, as plain data."""
-    ruleset = active_ruleset()
+    """Everything the result page, the memo and the PDF show, as plain data (in the screening's own ruleset
+    version: what the rules said when it was assessed)."""
+    ruleset = screening_ruleset(screening)
+    active = active_ruleset()
     texts = Texts(ruleset, language or get_language())
     assessment = screening.assessment or {}
     profile_used = assessment.get("country_profile_used") or screening.country_profile_used or {}
@@ -379,7 +381,10 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
     has_grounds = any(grouped[g] for g in ("convention_ground", "persecution_act", "subsidiary_protection"))
     ruleset_info = assessment.get("ruleset") or {}
     stored_sha = screening.ruleset_sha256 or ruleset_info.get("sha256", "")
+    from .versions import version_context
+
     return {
+        **version_context(screening, texts),
         "screening": screening,
         "disclaimer": disclaimer(),
         "groups": groups,
@@ -394,6 +399,7 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
         "ruleset_sha256": stored_sha,
         "ruleset_sha12": stored_sha[:12],
         "ruleset_changed": bool(stored_sha) and stored_sha != ruleset.sha256,
+        "active_version": active.version,
         "unanswered": [
             {"id": qid, "prompt": texts.prompt(qid), "url": question_url(screening, qid, ruleset)}
             for qid in assessment.get("unanswered") or []
@@ -407,7 +413,7 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
 def answers_by_section(screening: Screening, *, language: str | None = None) -> list[dict[str, Any]]:
     """The stored answers in questionnaire order, grouped by section, with the country-profile defaults the
     assessment used marked as such."""
-    ruleset = active_ruleset()
+    ruleset = screening_ruleset(screening)
     texts = Texts(ruleset, language or get_language())
     profile_used = (screening.assessment or {}).get("country_profile_used") or screening.country_profile_used or {}
     sections = []

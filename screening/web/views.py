@@ -33,7 +33,7 @@ from rules.translations import translation_for
 from .. import interview as iv
 from .. import services
 from ..models import ScreeningStatus
-from ..selectors import active_ruleset, country_profile_values, screening_search
+from ..selectors import active_ruleset, country_profile_values, screening_ruleset, screening_search
 from .access import actor_for, screening_for
 from .forms import NewScreeningForm, answer_lines, country_choices, prefill_from_profile, question_field
 
@@ -117,8 +117,9 @@ def screening_page(*methods: str):
     return decorate
 
 
-def _texts():
-    ruleset = active_ruleset()
+def _texts(screening=None):
+    """The ruleset (the screening's own version; the active one for a new screening) and its translation."""
+    ruleset = screening_ruleset(screening) if screening is not None else active_ruleset()
     return ruleset, translation_for(ruleset, translation.get_language())
 
 
@@ -331,7 +332,7 @@ def case_start(request, actor, screening):
 
 @screening_page("GET")
 def tasks(request, actor, screening):
-    ruleset, translation_ = _texts()
+    ruleset, translation_ = _texts(screening)
     questionnaire = ruleset.questionnaire
     mode = iv.mode_for(screening.respondent)
     statuses = iv.section_statuses(questionnaire, screening.answers, mode)
@@ -379,7 +380,7 @@ def tasks(request, actor, screening):
 
 @screening_page("GET", "POST")
 def section(request, actor, screening, section_id):
-    ruleset, translation_ = _texts()
+    ruleset, translation_ = _texts(screening)
     questionnaire = ruleset.questionnaire
     sections = {s["id"]: s for s in questionnaire.sections}
     if section_id not in sections:
@@ -446,7 +447,7 @@ def section(request, actor, screening, section_id):
 
 @screening_page("GET", "POST")
 def question(request, actor, screening, question_id):
-    ruleset, translation_ = _texts()
+    ruleset, translation_ = _texts(screening)
     questionnaire = ruleset.questionnaire
     question_ = questionnaire.by_id.get(question_id)
     if question_ is None:
@@ -522,7 +523,7 @@ def handover(request, actor, screening):
 
 @screening_page("GET")
 def check(request, actor, screening):
-    ruleset, translation_ = _texts()
+    ruleset, translation_ = _texts(screening)
     questionnaire = ruleset.questionnaire
     mode = iv.mode_for(screening.respondent)
     answers = screening.answers

@@ -28,6 +28,7 @@ OPERATIONS = {
     ("/api/v1/questionnaire/", "get"): "no_data",
     ("/api/v1/outcomes/", "get"): "no_data",
     ("/api/v1/countries/", "get"): "no_data",
+    ("/api/v1/rulesets/", "get"): "no_data",
     ("/api/v1/countries/{code}/", "get"): "no_data",
     ("/api/v1/evaluate/", "post"): "no_data",
     ("/api/v1/me/", "get"): "account",
@@ -38,6 +39,7 @@ OPERATIONS = {
     ("/api/v1/screenings/{screening_id}/", "patch"): "screening",
     ("/api/v1/screenings/{screening_id}/", "delete"): "screening",
     ("/api/v1/screenings/{screening_id}/reassess/", "post"): "screening",
+    ("/api/v1/screenings/{screening_id}/assessments/", "get"): "screening",
 }
 
 # Every URL route under api/ (schema and docs included).
@@ -45,6 +47,7 @@ API_ROUTES = {
     "api/v1/questionnaire/",
     "api/v1/outcomes/",
     "api/v1/countries/",
+    "api/v1/rulesets/",
     "api/v1/countries/<str:code>/",
     "api/v1/evaluate/",
     "api/v1/me/",
@@ -52,6 +55,7 @@ API_ROUTES = {
     "api/v1/screenings/bulk/",
     "api/v1/screenings/<str:screening_id>/",
     "api/v1/screenings/<str:screening_id>/reassess/",
+    "api/v1/screenings/<str:screening_id>/assessments/",
     "api/schema/",
     "api/docs/",
     "^api/",  # the catch-all: 404 with the error body
@@ -146,6 +150,7 @@ def test_a_never_reads_or_changes_b(orgs, auth):
         )
     not_found("delete", detail, ("/api/v1/screenings/{screening_id}/", "delete"))
     not_found("post", detail + "reassess/", ("/api/v1/screenings/{screening_id}/reassess/", "post"))
+    not_found("get", detail + "assessments/", ("/api/v1/screenings/{screening_id}/assessments/", "get"))
     assert api.head(detail).status_code == 404
     bid = str(b_screening.id)
     for spelling in (bid.upper(), bid.replace("-", ""), f"urn:uuid:{bid}", "{" + bid + "}"):
@@ -205,7 +210,7 @@ def test_a_never_reads_or_changes_b(orgs, auth):
 def test_no_data_operations_reveal_nothing_of_any_organisation(orgs):
     """The catalogues and evaluate/ answer the same to everyone, whatever is stored."""
     a, b, _, _ = orgs
-    for url in ("/api/v1/questionnaire/", "/api/v1/outcomes/", "/api/v1/countries/"):
+    for url in ("/api/v1/questionnaire/", "/api/v1/outcomes/", "/api/v1/countries/", "/api/v1/rulesets/"):
         assert a.api.get(url).json() == b.api.get(url).json() == APIClient().get(url).json()
     response = a.api.post("/api/v1/evaluate/", {"answers": VALID_ANSWERS}, format="json")
     assert response.json() == b.api.post("/api/v1/evaluate/", {"answers": VALID_ANSWERS}, format="json").json()

@@ -216,12 +216,16 @@ def test_reassess_reports_what_changed(partner):
     assert response.status_code == 200, response.content
     assert response["ETag"] == '"2"'
     body = response.json()
+    change = {"id": changed_id, "from": old_strength, "to": current[changed_id]}
     assert body["changes"] == {
         "previous_ruleset": {"version": "0.9.0", "sha256": "ab" * 32},
         "ruleset": {"version": screening.ruleset_version, "sha256": screening.ruleset_sha256},
         "added": [removed_id],
         "removed": ["retired_outcome"],
-        "strength_changed": [{"id": changed_id, "from": old_strength, "to": current[changed_id]}],
+        "strengthened": [change] if old_strength != "strong" else [],
+        "weakened": [change] if old_strength == "strong" else [],
+        "strength_changed": [change],
+        "set_aside": [],
     }
     assert body["screening"]["version"] == 2
     assert {o["id"]: o["strength"] for o in body["screening"]["assessment"]["outcomes"]} == current

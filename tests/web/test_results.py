@@ -400,7 +400,7 @@ def test_an_assessment_under_another_ruleset_says_so(member, actor):
     screening.ruleset_sha256 = "0" * 64
     screening.save(update_fields=["ruleset_sha256"])
     html = html_of(member, screening)
-    assert "The ruleset has changed since this assessment" in html
+    assert "The rules of this version have been edited since this assessment" in html
     assert "sha256 <code>000000000000</code>" in html
 
 

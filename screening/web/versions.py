@@ -34,9 +34,7 @@ def change_words(texts, changes: dict) -> list[str]:
     lines += [_("No longer found: %(title)s") % {"title": title(oid)} for oid in changes.get("removed", [])]
     for key, text in (("strengthened", _("Stronger")), ("weakened", _("Weaker"))):
         for item in changes.get(key, []):
-            lines.append(
-                f"{text}: {title(item['id'])}: {strength_label(item['from'])} → {strength_label(item['to'])}"
-            )
+            lines.append(f"{text}: {title(item['id'])}: {strength_label(item['from'])} → {strength_label(item['to'])}")
     return lines
 
 

@@ -36,7 +36,7 @@ def test_engine_agrees_with_the_oracle_on_random_answer_sets(ruleset):
     emitted: dict[str, set[str]] = {}
     mismatches = []
     for answers in answer_sets(ruleset.questionnaire, DIFFERENTIAL_SETS, seed=20261130):
-        got = engine_view(evaluate(answers))
+        got = engine_view(evaluate(answers, ruleset=ruleset))
         want = oracle_view(ruleset, answers)
         if got != want:
             mismatches.append((answers, got, want))
@@ -91,18 +91,18 @@ def test_every_question_status_is_asserted_without_engine_errors(ruleset):
                 if errors:  # the new value made a later answer not applicable: drop those answers
                     for error in errors:
                         answers.pop(error.question)
-                assert engine_view(evaluate(answers)) == oracle_view(ruleset, answers)
+                assert engine_view(evaluate(answers, ruleset=ruleset)) == oracle_view(ruleset, answers)
 
 
 def test_concurrent_evaluations_match_sequential_results(ruleset):
     inputs = list(answer_sets(ruleset.questionnaire, 1000, seed=8))
-    expected = [evaluate(a).as_dict() for a in inputs]
+    expected = [evaluate(a, ruleset=ruleset).as_dict() for a in inputs]
     mismatches = []
 
     def worker(offset):
         for i in range(len(inputs)):
             k = (i + offset * 125) % len(inputs)
-            if evaluate(inputs[k]).as_dict() != expected[k]:
+            if evaluate(inputs[k], ruleset=ruleset).as_dict() != expected[k]:
                 mismatches.append(k)
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
@@ -125,10 +125,10 @@ def test_sequential_evaluations_leave_no_engine_state(ruleset, monkeypatch):
     monkeypatch.setattr(engine_module.uuid, "uuid4", recording_uuid4)
     engine = engine_for(ruleset)
     inputs = list(answer_sets(ruleset.questionnaire, 2000, seed=9))
-    evaluate(inputs[0])
+    evaluate(inputs[0], ruleset=ruleset)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for answers in inputs:
-        evaluate(answers)
+        evaluate(answers, ruleset=ruleset)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert len(sids) == 2001
     handle = engine._handle()
@@ -140,7 +140,7 @@ def test_sequential_evaluations_leave_no_engine_state(ruleset, monkeypatch):
 
 def test_an_error_inside_an_action_surfaces_and_leaves_the_engine_usable(ruleset, monkeypatch):
     answers = next(answer_sets(ruleset.questionnaire, 1, seed=10))
-    expected = evaluate(answers).as_dict()
+    expected = evaluate(answers, ruleset=ruleset).as_dict()
     real_act = engine_module._Session.act
 
     def failing_act(self, message):
@@ -150,12 +150,12 @@ def test_an_error_inside_an_action_surfaces_and_leaves_the_engine_usable(ruleset
 
     monkeypatch.setattr(engine_module._Session, "act", failing_act)
     with pytest.raises(EngineError, match="boom"):
-        evaluate(answers)
+        evaluate(answers, ruleset=ruleset)
     monkeypatch.setattr(engine_module._Session, "act", real_act)
-    assert evaluate(answers).as_dict() == expected
+    assert evaluate(answers, ruleset=ruleset).as_dict() == expected
 
 
 def test_evaluation_is_deterministic_and_ignores_answer_order(ruleset):
     answers = next(answer_sets(ruleset.questionnaire, 1, seed=11))
     reordered = dict(reversed(list(answers.items())))
-    assert evaluate(answers).as_dict() == evaluate(reordered).as_dict()
+    assert evaluate(answers, ruleset=ruleset).as_dict() == evaluate(reordered, ruleset=ruleset).as_dict()

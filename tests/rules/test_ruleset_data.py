@@ -9,13 +9,18 @@ import yaml
 from rules import RulesetError
 from rules.loader import RULESETS_DIR, load_ruleset_from
 
-SPEC_COUNTS = {"questions": 65, "outcomes": 43, "rules": 43}
+# Counts of the shared spec each version implements (0.1-draft for 1.0.0; 1.1.0: CHANGES.md summary table).
+SPEC_COUNTS = {
+    "1.0.0": {"questions": 65, "outcomes": 43, "rules": 43},
+    "1.1.0": {"questions": 74, "outcomes": 47, "rules": 48},
+}
 
 
 def test_the_ruleset_implements_the_whole_spec(ruleset):
-    assert len(ruleset.questionnaire.questions) == SPEC_COUNTS["questions"]
-    assert len(ruleset.outcomes) == SPEC_COUNTS["outcomes"]
-    assert len(ruleset.rules) == SPEC_COUNTS["rules"]
+    counts = SPEC_COUNTS[ruleset.version]
+    assert len(ruleset.questionnaire.questions) == counts["questions"]
+    assert len(ruleset.outcomes) == counts["outcomes"]
+    assert len(ruleset.rules) == counts["rules"]
     assert {rule.outcome for rule in ruleset.rules} == set(ruleset.outcomes)
 
 
@@ -29,9 +34,15 @@ def test_every_rule_has_a_rationale_and_citations(ruleset):
 def test_every_directive_citation_carries_its_regulation_counterpart(ruleset):
     for outcome in ruleset.outcomes.values():
         assert outcome.citations, outcome.id
-        assert outcome.evidence, outcome.id
+        assert outcome.evidence and not any("TODO" in item for item in outcome.evidence), outcome.id
         for citation in outcome.citations:
-            if re.match(r"QD Arts? ", citation.text):
+            if ruleset.version != "1.0.0":
+                # from 1.1.0 the spec's convention: the Regulation first, the Directive counterpart in brackets
+                directive = re.search(r"\bQD Arts? ", citation.text)
+                if directive:
+                    assert "QR " in citation.text[: directive.start()], (outcome.id, citation.text)
+                assert citation.qr is None, (outcome.id, citation.text)
+            elif re.match(r"QD Arts? ", citation.text):
                 assert citation.qr and citation.qr.startswith(("QR ", "APR ")), (outcome.id, citation.text)
             else:
                 assert citation.qr is None, (outcome.id, citation.text)
@@ -52,7 +63,7 @@ def test_every_question_has_claimant_and_caseworker_wording(ruleset):
 
 def test_the_content_hash_changes_with_the_files(tmp_path, ruleset):
     copy = tmp_path / "copy"
-    shutil.copytree(RULESETS_DIR / "military_service" / "1.0.0", copy)
+    shutil.copytree(RULESETS_DIR / "military_service" / ruleset.version, copy)
     assert load_ruleset_from(copy).sha256 == ruleset.sha256
     path = copy / "ruleset.yaml"
     path.write_text(path.read_text() + "\n# a reviewed comment\n")
@@ -80,3 +91,35 @@ def test_the_loader_refuses_broken_files(tmp_path, edit, problem):
     with pytest.raises(RulesetError) as raised:
         load_ruleset_from(copy)
     assert any(problem in p for p in raised.value.problems), raised.value.problems
+
+
+def test_an_outcome_two_rules_emit_cannot_be_read_by_a_rule(tmp_path):
+    """R46 and R46b both emit one outcome (the last that emits wins): a rule reading it could see a result that a
+    later rule replaces, so the loader refuses it."""
+    copy = tmp_path / "copy"
+    shutil.copytree(RULESETS_DIR / "military_service" / "1.1.0", copy)
+    rules_doc = yaml.safe_load((copy / "ruleset.yaml").read_text())
+    last = rules_doc["rules"][-1]
+    last["when"] = {"all": [last["when"], {"outcome": "flag_state_protection_and_remedies_check"}]}
+    (copy / "ruleset.yaml").write_text(yaml.safe_dump(rules_doc, sort_keys=False))
+    with pytest.raises(RulesetError) as raised:
+        load_ruleset_from(copy)
+    assert any("which two rules emit" in p for p in raised.value.problems), raised.value.problems
+
+
+def test_the_changelog_names_only_real_ids(ruleset):
+    from rules.versions import changelog
+
+    log = changelog(ruleset.slug, ruleset.version)
+    if ruleset.version == "1.0.0":
+        assert log == {}  # the first version has nothing to compare with
+        return
+    assert log["version"] == ruleset.version and log["previous"] and log["summary"]
+    questions = set(ruleset.questionnaire.by_id)
+    for change in log["changes"]:
+        assert change["id"] and change["title"] and change["reason"], change
+        assert set(change.get("rules", [])) <= set(ruleset.rule_by_id), change["id"]
+        assert set(change.get("outcomes", [])) <= set(ruleset.outcomes), change["id"]
+        assert set(change.get("questions", [])) <= questions, change["id"]
+        assert all(re.fullmatch(r"pub-\d\d", case) for case in change.get("cases", [])), change["id"]
+    assert len({change["id"] for change in log["changes"]}) == len(log["changes"])

@@ -19,7 +19,7 @@ from .model import Citation, Option, Outcome, PostProcessing, Question, Question
 from .validation import _check_value
 
 RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
-DEFAULT_RULESET = "military_service/1.0.0"
+DEFAULT_RULESET = "military_service/1.1.0"
 RULESET_FILES = ("questionnaire.yaml", "ruleset.yaml")
 
 

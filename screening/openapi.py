@@ -106,7 +106,7 @@ EXAMPLE_ANSWERS = {
     "service_basis": "mobilisation_of_reservists",
 }
 
-_RULESET = {"version": "1.0.0", "sha256": "41bfd222bbb835d5fdc89e131d27fb4ddac57fb6dfa67b9b1bdba17562f9bdad"}
+_RULESET = {"version": "1.1.0", "sha256": "dc8a4acd9034b8c36d794917a8e31f2b3e41cb0e3872bb3ab7e552a1365fb6a3"}
 
 _OUTCOME = {
     "id": "act_9_1_b_accumulation",

@@ -7,7 +7,7 @@ CASES_DIR = Path(__file__).parent / "rules"
 # Every ruleset version in the repository, with its public example cases (the shared spec's cases-public.yaml of
 # that version, copied here): the cases of a version are tests of that version.
 VERSIONS = ("1.0.0", "1.1.0")
-ACTIVE_VERSION = "1.0.0"
+ACTIVE_VERSION = "1.1.0"
 
 
 def load_public_cases(version: str = ACTIVE_VERSION) -> list[dict]:

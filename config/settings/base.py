@@ -147,7 +147,7 @@ SPECTACULAR_SETTINGS = {
 # The app's own settings, in one namespaced dict.
 SCREENING = {
     # Which ruleset (rules/rulesets/<slug>/<version>/) evaluates answers.
-    "RULESET": os.environ.get("SCREENING_RULESET", "military_service/1.0.0"),
+    "RULESET": os.environ.get("SCREENING_RULESET", "military_service/1.1.0"),
     # Country profiles (COI defaults) loaded by `manage.py loadprofiles`.
     "COUNTRY_PROFILES_FILE": BASE_DIR / "fixtures" / "country_profiles.yaml",
     # Partner API rate limit per client (or user): "<n>/<s|min|hour|day>".

@@ -140,7 +140,7 @@ def test_reasons_show_prompt_and_answer_labels_and_negations(member, actor, rule
     assert "Outcome: " + escape(ruleset.outcomes[first].title) in html
     # booleans read Yes / No, and the citations name the Regulation's article
     assert "— <strong>Yes</strong>" in html
-    assert "Regulation (EU) 2024/1347: Art " in html
+    assert "QR Art " in html  # 1.1.0 cites the Regulation first, the Directive in brackets
 
 
 def test_the_rule_and_its_rationale_and_the_evidence_are_shown(member, actor, ruleset):

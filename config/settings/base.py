@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "screening.web.claimant.ClaimantModeMiddleware",  # a session handed to a claimant reaches one interview only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -60,6 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "screening.web.claimant.claimant_mode",
             ],
         },
     },
@@ -154,6 +156,10 @@ SCREENING = {
     "API_RATE": os.environ.get("SCREENING_API_RATE", "1200/min"),
     # Largest request body the partner API reads (bytes).
     "API_MAX_BODY_BYTES": 10 * 1024 * 1024,
+    # Claimant mode: seconds without a request before the hand-over page comes back; wrong passwords allowed
+    # when the caseworker takes the device back before the session is signed out.
+    "CLAIMANT_IDLE_SECONDS": int(os.environ.get("SCREENING_CLAIMANT_IDLE_SECONDS", "900")),
+    "CLAIMANT_LEAVE_ATTEMPTS": 5,
 }
 
 # Answers are special-category data: nothing in the app logs answer values. Keep request bodies out of logs.

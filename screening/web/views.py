@@ -34,6 +34,7 @@ from .. import interview as iv
 from .. import services
 from ..models import ScreeningStatus
 from ..selectors import active_ruleset, country_profile_values, screening_ruleset, screening_search
+from . import claimant
 from .access import actor_for, screening_for
 from .forms import NewScreeningForm, answer_lines, country_choices, prefill_from_profile, question_field
 
@@ -288,18 +289,11 @@ def case_new(request):
                 language=language,
                 respondent=form.cleaned_data["respondent"],
             )
+            if screening.respondent == iv.CLAIMANT:  # the device goes to the claimant: claimant mode
+                return claimant.claimant_mode_start(request, screening)
             translation.activate(language)
             response = redirect("web:case-start", screening_id=screening.id)
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                path=settings.LANGUAGE_COOKIE_PATH,
-                domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
+            claimant.set_language_cookie(response, language)
             return response
     else:
         current = (translation.get_language() or "en").split("-")[0]
@@ -324,8 +318,10 @@ def case_start(request, actor, screening):
             "screening": screening,
             "reference_label": _reference_label(screening),
             "claimant_mode": mode == iv.CLAIMANT,
+            "locked": claimant.locked_screening_id(request) is not None,
             "disclaimer": DISCLAIMER,
             "tasks_url": reverse("web:tasks", args=[screening.id]),
+            "claimant_start_url": reverse("web:claimant-start", args=[screening.id]),
         },
     )
 
@@ -374,6 +370,7 @@ def tasks(request, actor, screening):
             "check_url": reverse("web:check", args=[screening.id]),
             "result_url": result_url(screening),
             "claimant_mode": mode == iv.CLAIMANT,
+            "locked": claimant.locked_screening_id(request) is not None,
         },
     )
 
@@ -521,6 +518,29 @@ def handover(request, actor, screening):
     return redirect("web:tasks", screening.id)
 
 
+@screening_page("POST")
+def claimant_start(request, actor, screening):
+    """Hand the device to the claimant: one question per page for this screening only (claimant mode)."""
+    if screening.respondent != iv.CLAIMANT:
+        screening = services.screening_update(actor=actor, screening=screening, respondent=iv.CLAIMANT)
+    return claimant.claimant_mode_start(request, screening)
+
+
+@screening_page("GET")
+def claimant_handover(request, actor, screening):
+    return claimant.handover(request, actor, screening)
+
+
+@screening_page("GET")
+def claimant_end(request, actor, screening):
+    return claimant.end(request, actor, screening)
+
+
+@screening_page("GET", "POST")
+def claimant_leave(request, actor, screening):
+    return claimant.leave(request, actor, screening)
+
+
 @screening_page("GET")
 def check(request, actor, screening):
     ruleset, translation_ = _texts(screening)
@@ -552,10 +572,15 @@ def check(request, actor, screening):
             )
         if rows:
             sections.append({"id": section_["id"], "title": _section_title(translation_, section_), "rows": rows})
-    outcomes = []
-    stored = sorted(
-        (screening.assessment or {}).get("outcomes", []),
-        key=lambda o: (iv.STRENGTH_ORDER.get(o.get("strength"), 9), o["id"]),
+    locked = claimant.locked_screening_id(request) is not None
+    outcomes = []  # never in claimant mode: which answers make a ground strong is for the caseworker
+    stored = (
+        []
+        if locked
+        else sorted(
+            (screening.assessment or {}).get("outcomes", []),
+            key=lambda o: (iv.STRENGTH_ORDER.get(o.get("strength"), 9), o["id"]),
+        )
     )
     for outcome in stored:
         known = ruleset.outcomes.get(outcome["id"])
@@ -582,6 +607,8 @@ def check(request, actor, screening):
             "result_url": result_url(screening),
             "disclaimer": DISCLAIMER,
             "claimant_mode": mode == iv.CLAIMANT,
+            "locked": locked,
+            "end_url": reverse("web:claimant-end", args=[screening.id]),
             "handover_url": reverse("web:handover", args=[screening.id]),
         },
     )

@@ -275,8 +275,11 @@ def test_claimant_answers_in_russian_one_question_per_page(browser, live_server,
     page.get_by_label("The claimant, one question per page").check()
     submit(page, continue_button(page))
 
-    # From here on the pages are in Russian (the interview language).
+    # From here on the pages are in Russian (the interview language), first the hand-over page of claimant mode
+    # (tests/e2e/test_claimant_mode.py follows claimant mode through; here the claimant starts answering).
     expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.locator("h1")).to_have_text(ui("Answering the questions yourself", "ru"))
+    page.get_by_role("button", name=ui("Start or continue your answers", "ru")).click()
     expect(page.locator("h1")).to_have_text(
         ui("Screening interview: protection claims related to military service", "ru")
     )

@@ -249,7 +249,9 @@ def test_new_screening_is_created_and_its_language_activated(client_in, organisa
         reverse("web:case-new"), {"reference": " NGO-7 ", "language": "ru", "respondent": "claimant"}
     )
     screening = Screening.objects.get(organisation=organisation)
-    assert response.status_code == 302 and response["Location"] == reverse("web:case-start", args=[screening.id])
+    # answered by the claimant: the device is handed over (claimant mode, tests/web/test_claimant_mode.py)
+    handover = reverse("web:claimant-handover", args=[screening.id])
+    assert response.status_code == 302 and response["Location"] == handover
     assert (screening.reference, screening.language, screening.respondent) == ("NGO-7", "ru", "claimant")
     assert screening.answers == {} and screening.assessment is not None
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ru"

@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "screening.web.claimant.claimant_mode",
+                "screening.web.languages.interview_language",
             ],
         },
     },

@@ -28,9 +28,11 @@ from ..errors import ApiErrorCode, error_body
 SESSION_KEY = "claimant_mode"
 # The pages a claimant-mode session may open (for the locked screening only), and the language switch.
 INTERVIEW_PAGES = frozenset({"web:case-start", "web:tasks", "web:section", "web:question", "web:check"})
-CLAIMANT_PAGES = frozenset({"web:claimant-handover", "web:claimant-end", "web:claimant-leave"})
+CLAIMANT_PAGES = frozenset(
+    {"web:claimant-handover", "web:claimant-end", "web:claimant-leave", "web:interview-language"}
+)
 ALWAYS_ALLOWED = frozenset({"set_language"})
-UNTIMED_PAGES = frozenset({"web:claimant-handover", "web:claimant-leave"})
+UNTIMED_PAGES = frozenset({"web:claimant-handover", "web:claimant-leave", "web:interview-language"})
 
 
 def _setting(name: str, default: int) -> int:
@@ -68,7 +70,8 @@ def set_language_cookie(response, language: str) -> None:
 def claimant_mode_start(request, screening) -> HttpResponseRedirect:
     """Lock this session to the screening and show the hand-over page in the interview language. The
     caseworker's own language is kept in the lock and restored when they leave claimant mode."""
-    current = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    # the caseworker's own language: their cookie (the page's language may already be the screening's)
+    current = translation.get_language_from_request(request).split("-")[0]
     request.session[SESSION_KEY] = {
         "screening": str(screening.id),
         "seen": time.time(),

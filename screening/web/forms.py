@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rules.claimant_texts import claimant_hint
 from rules.countries import COUNTRIES
 from rules.model import Question
 from rules.translations import Translation
@@ -183,8 +184,8 @@ def question_field(
     texts = translation.question(question)
     if mode == iv.CASEWORKER:
         prompt, hint = texts["caseworker_prompt"], texts["caseworker_help"]
-    else:
-        prompt, hint = texts["prompt"], texts["help"]
+    else:  # no legal citations for a claimant (rules/claimant_texts.py)
+        prompt, hint = texts["prompt"], claimant_hint(texts["help"])
     english_fallback = not language.startswith("en") and not _translated(translation, question)
     widget = _widget(question)
     return Field(

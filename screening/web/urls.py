@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/<uuid:screening_id>/question/<slug:question_id>/", views.question, name="question"),
     path("cases/<uuid:screening_id>/check/", views.check, name="check"),
     path("cases/<uuid:screening_id>/handover/", views.handover, name="handover"),
+    path("cases/<uuid:screening_id>/language/", views.interview_language, name="interview-language"),
     # Claimant mode (screening/web/claimant.py): the device handed to the claimant, and taken back.
     path("cases/<uuid:screening_id>/claimant/start/", views.claimant_start, name="claimant-start"),
     path("cases/<uuid:screening_id>/claimant/", views.claimant_handover, name="claimant-handover"),

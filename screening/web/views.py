@@ -34,7 +34,7 @@ from .. import interview as iv
 from .. import services
 from ..models import ScreeningStatus
 from ..selectors import active_ruleset, country_profile_values, screening_ruleset, screening_search
-from . import claimant
+from . import claimant, languages
 from .access import actor_for, screening_for
 from .forms import NewScreeningForm, answer_lines, country_choices, prefill_from_profile, question_field
 
@@ -111,6 +111,7 @@ def screening_page(*methods: str):
             actor, screening = screening_for(request, screening_id)
             if request.method not in allowed:
                 return HttpResponseNotAllowed(allowed)
+            languages.interview_language_activate(request, screening)  # the screening's interview language
             return view(request, actor, screening, **kwargs)
 
         return member_required(never_cache(wrapper))
@@ -516,6 +517,11 @@ def handover(request, actor, screening):
     """Claimant mode ends: the caseworker continues in caseworker mode (country information, checks)."""
     services.screening_update(actor=actor, screening=screening, respondent="caseworker")
     return redirect("web:tasks", screening.id)
+
+
+@screening_page("POST")
+def interview_language(request, actor, screening):
+    return languages.screening_language_set(request, actor, screening)
 
 
 @screening_page("POST")

@@ -312,10 +312,12 @@ def test_claimant_answers_in_russian_one_question_per_page(browser, live_server,
             page = new_page(browser, live_server.url)
             page.goto("/cases/")
             sign_in(page, people["username"], people["password"])
+            expect(page.locator("html")).to_have_attribute("lang", "en")  # a new browser: the case list in English
             page.get_by_role("link", name="E2E-pub-46").click()
-            expect(page.locator("html")).to_have_attribute("lang", "en")  # a new browser: English again
-            page.get_by_role("button", name="Русский").click()  # the language switcher
+            # reopened: the screening's own interview language, though the browser's is English
             expect(page.locator("html")).to_have_attribute("lang", "ru")
+            expect(page.locator(".language-switcher__current")).to_have_text("Русский")
+            recorder.a11y(page, "task list reopened (ru)")
             expect(page.locator("h1")).to_have_text(ui("Screening interview", "ru"))
             expect(page.locator("#status-profile")).to_have_text(ui("Completed", "ru"))
             recorder.shot(page, "task-list-after-restart")
@@ -390,6 +392,10 @@ def test_claimant_answers_in_russian_one_question_per_page(browser, live_server,
 
     # The result in Russian: each outcome's translated title and strength, and the notice.
     page.get_by_role("button", name=ui("See the screening result", "ru")).click()
+    # the result is the caseworker's page, in the caseworker's language (English since the new browser)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("button", name="Русский").click()
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
     expect(page.locator("main .rs-disclaimer").first).to_contain_text(ui("Screening, not a decision.", "ru"))
     outcomes = rules.evaluate(expected).as_dict()["outcomes"]
     assert {o["id"]: o["strength"] for o in outcomes} == {

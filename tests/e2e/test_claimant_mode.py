@@ -131,10 +131,11 @@ def test_ukrainian_claimant_from_hand_over_to_hand_back(browser, live_server, pe
     page.goto(f"/cases/{screening.id}/claimant/leave/")
     page.get_by_label(ui("Caseworker's password")).fill(people["password"])
     submit(page, page.get_by_role("button", name=ui("Leave claimant mode")))
-    expect(page.locator("html")).to_have_attribute("lang", "en")  # the caseworker's own language again
-    expect(page.locator("h1")).to_have_text("Screening interview")
+    # the screening's task list (in its interview language) with the caseworker's header again
+    expect(page.locator("h1")).to_have_text(ui("Screening interview"))
     expect(page.locator("header")).to_contain_text(people["username"])
-    page.get_by_role("link", name="See the screening result").click()
+    page.get_by_role("link", name=ui("See the screening result")).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # the caseworker's own pages: their language
     expect(page.locator("h1")).to_have_text("Screening result: E2E-UA-claimant")
     recorder.shot(page, "caseworker-again")
     page.goto("/cases/")

@@ -316,7 +316,10 @@ def test_gettext_uses_the_catalogues(locale_paths):
 def test_pages_show_the_translations(locale_paths, client_in, actor, lang):  # noqa: F811
     texts = TEXTS[lang]
     client_in.cookies[django_settings.LANGUAGE_COOKIE_NAME] = lang
-    screening = make_screening(actor, {"country_of_origin": "RU"}, reference="NGO-1", respondent="claimant")
+    # the interview pages are in the screening's language, the result in the cookie's (the same one here)
+    screening = make_screening(
+        actor, {"country_of_origin": "RU"}, reference="NGO-1", respondent="claimant", language=lang
+    )
     with translation.override(lang):
         disclaimer = str(results.disclaimer())
 

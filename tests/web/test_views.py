@@ -117,7 +117,7 @@ def test_every_page_renders_for_a_member_with_one_h1(client_in, actor):
         page = html(response)
         assert '<html lang="en">' in page
         assert 'href="#main"' in page and 'id="main"' in page  # skip link
-        assert 'action="/i18n/setlang/"' in page  # the language switcher
+        assert 'action="/i18n/setlang/"' in page or '/language/"' in page  # the language switcher
         assert "Русский" in page and "Українська" in page
 
 
@@ -670,11 +670,11 @@ def test_viewing_answers_is_audited_without_values(client_in, actor):
 
 
 def test_language_switcher_posts_to_set_language_and_comes_back(client_in, actor):
-    screening = make_screening(actor)
-    url = reverse("web:tasks", args=[screening.id])
+    # the caseworker's own pages: Django's set_language (the cookie)
+    url = reverse("web:case-list")
     page = html(client_in.get(url))
     assert f'<input type="hidden" name="next" value="{url}">' in page
-    assert 'name="language" value="ru"' in page
+    assert 'action="/i18n/setlang/"' in page and 'name="language" value="ru"' in page
     response = client_in.post(reverse("set_language"), {"language": "uk", "next": url})
     assert response.status_code == 302 and response["Location"] == url
     page = html(client_in.get(url))
@@ -682,11 +682,33 @@ def test_language_switcher_posts_to_set_language_and_comes_back(client_in, actor
     assert 'aria-current="true" lang="uk"' in page
 
 
+def test_interview_pages_use_the_screenings_language_and_the_switcher_changes_it(client_in, actor):
+    screening = make_screening(actor, language="ru")
+    url = reverse("web:tasks", args=[screening.id])
+    client_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"  # the caseworker's own language
+    page = html(client_in.get(url))
+    assert '<html lang="ru">' in page  # reopened: the screening's language, not the cookie's
+    switch = reverse("web:interview-language", args=[screening.id])
+    assert f'action="{switch}"' in page and f'<input type="hidden" name="next" value="{url}">' in page
+    assert '<html lang="uk">' in html(client_in.get(reverse("web:case-list")))  # the caseworker's pages
+    response = client_in.post(switch, {"language": "en", "next": url})
+    assert response.status_code == 302 and response["Location"] == url
+    screening.refresh_from_db()
+    assert screening.language == "en"
+    assert '<html lang="en">' in html(client_in.get(url))
+    assert '<html lang="uk">' in html(client_in.get(reverse("web:case-list")))
+    # an unknown language or a foreign "next" changes nothing and goes back to the task list
+    response = client_in.post(switch, {"language": "xx", "next": "https://evil.example/"})
+    assert response["Location"] == url
+    screening.refresh_from_db()
+    assert screening.language == "en"
+
+
 def test_question_texts_follow_the_active_language(client_in, actor):
     from rules.translations import translation_for
 
-    screening = make_screening(actor, respondent="claimant")
-    client_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+    screening = make_screening(actor, respondent="claimant", language="uk")
+    client_in.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"  # the screening's language wins on its pages
     page = html(client_in.get(reverse("web:question", args=[screening.id, "gender"])))
     texts = translation_for(active_ruleset(), "uk").question(active_ruleset().questionnaire.by_id["gender"])
     assert escape(texts["prompt"]) in page

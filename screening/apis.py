@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from rules.translations import available_languages, translation_for
 
 from . import selectors, services
+from .country_names import country_name
 from .errors import ApiError, ApiErrorCode, answer_errors, error_item, validation_items
 from .openapi import (
     ACCEPT_LANGUAGE,
@@ -255,7 +256,11 @@ class CountryListApi(ApiView):
     )
     def get(self, request):
         profiles = selectors.country_profile_list()
-        return Response({"countries": CountryProfileSerializer(profiles, many=True).data})
+        language = _country_language(self, request)
+        countries = [_named(item, language) for item in CountryProfileSerializer(profiles, many=True).data]
+        response = Response({"countries": countries})
+        patch_vary_headers(response, ("Accept-Language",))
+        return response
 
 
 class CountryDetailApi(ApiView):
@@ -272,7 +277,25 @@ class CountryDetailApi(ApiView):
         profile = selectors.country_profile_get(code=code)
         if profile is None:
             raise exceptions.NotFound("There is no country profile with this code.")
-        return Response(CountryProfileSerializer(profile).data)
+        language = _country_language(self, request)
+        response = Response(_named(CountryProfileSerializer(profile).data, language))
+        patch_vary_headers(response, ("Accept-Language",))
+        return response
+
+
+def _country_language(view, request) -> str:
+    """Country names in the language of Accept-Language (CLDR names: en, ru, uk), English otherwise."""
+    view.content_language = negotiate_language(
+        request.headers.get("Accept-Language"), tuple(code for code, _name in settings.LANGUAGES)
+    )
+    return view.content_language
+
+
+def _named(profile: dict, language: str) -> dict:
+    """A country profile with its `name` in `language` (the CLDR name; the English name stays for "en")."""
+    if language != DEFAULT_LANGUAGE:
+        profile = {**profile, "name": country_name(profile["code"], language)}
+    return profile
 
 
 # ---- account -----------------------------------------------------------------------------------------------

@@ -8,23 +8,21 @@ with English where a translation lacks an entry (marked lang="en").
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from rules.claimant_texts import claimant_hint
-from rules.countries import COUNTRIES
 from rules.model import Question
 from rules.translations import Translation
 from rules.validation import EXCLUSIVE_OPTIONS
 
+from .. import country_names
 from .. import interview as iv
 from ..models import Respondent
 
@@ -121,14 +119,9 @@ class Field:
         ]
 
 
-def _sort_key(name: str) -> str:
-    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-
-
-@lru_cache(maxsize=1)
-def country_choices() -> tuple[tuple[str, str], ...]:
-    """(code, name) of every country, sorted by name."""
-    return tuple(sorted(COUNTRIES.items(), key=lambda item: _sort_key(item[1])))
+def country_choices(language: str | None = None) -> tuple[tuple[str, str], ...]:
+    """(code, name) of every country in the language (default: the active one), sorted for that language."""
+    return country_names.country_choices(language or get_language())
 
 
 def _widget(question: Question) -> str:
@@ -232,7 +225,7 @@ def answer_lines(question: Question, value: Any, *, translation: Translation, mo
         values = value if isinstance(value, list) else [value]
         return [options[v][key] if v in options else v for v in values]
     if question.type == "country":
-        return [COUNTRIES.get(value, value)]
+        return [country_names.country_name(value, translation.language)]
     if question.type == "date":
         try:
             return [date_format(dt.date.fromisoformat(value), "j E Y")]

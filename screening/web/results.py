@@ -28,11 +28,11 @@ from django.views.decorators.http import require_safe
 
 from rules import DISCLAIMER
 from rules import conditions as c
-from rules.countries import COUNTRIES
 from rules.model import Question, Ruleset
 from rules.translations import Translation, translation_for
 
 from .. import services
+from ..country_names import country_name
 from ..interview import CLAIMANT
 from ..models import Respondent, Screening
 from ..selectors import active_ruleset, screening_ruleset
@@ -147,8 +147,8 @@ class Texts:
             return self.option(question, value)
         if kind == "country":
             if isinstance(value, list):
-                return "; ".join(COUNTRIES.get(v, v) for v in value)
-            return COUNTRIES.get(value, value)
+                return "; ".join(country_name(v, get_language()) for v in value)
+            return country_name(value, get_language())
         if kind == "date":
             return _date_text(value)
         return str(value)

@@ -27,11 +27,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from rules.countries import COUNTRIES
 from rules.translations import translation_for
 
 from .. import interview as iv
 from .. import services
+from ..country_names import country_name
 from ..models import ScreeningStatus
 from ..selectors import active_ruleset, country_profile_values, screening_ruleset, screening_search
 from . import claimant, languages
@@ -267,7 +267,9 @@ def case_list(request):
                 "has_reference": bool(screening.reference),
                 "url": reverse("web:tasks", args=[screening.id]),
                 "status": STATUS_LABELS.get(screening.status, screening.status),
-                "country": COUNTRIES.get(screening.country_of_origin, ""),
+                "country": country_name(screening.country_of_origin, translation.get_language())
+                if screening.country_of_origin
+                else "",
                 "strongest": strongest,
             }
         )

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv venv-dev browser run serve test lint format migrate bench bench-api clean
+.PHONY: help venv venv-dev browser run serve test lint format migrate bench bench-api bench-impact clean
 
 help:
 	@echo "make run    - install, migrate, load fixtures and serve on http://$(HOST):$(PORT)/"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make serve  - production server (gunicorn; env-driven settings)"
 	@echo "make bench  - engine benchmark (prints figures; not a test)"
+	@echo "make bench-impact - ruleset_impact over 100,000 stored screenings on PostgreSQL (prints figures)"
 	@echo "make bench-api - partner API load benchmark: gunicorn + PostgreSQL on 127.0.0.1, wrk (prints figures)"
 
 $(VENV)/.installed: requirements.txt
@@ -64,6 +65,9 @@ bench: venv-dev
 
 bench-api: venv-dev
 	$(PY) bench/api_bench.py
+
+bench-impact: venv-dev
+	$(PY) bench/impact_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache db.sqlite3

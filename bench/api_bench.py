@@ -12,7 +12,7 @@ What it does, all on this machine (loopback only):
    SECURE_SSL_REDIRECT=false, a rate limit too high to interfere) and 2 workers on a free loopback port, and
    waits until it answers;
 3. runs a load bounded in time (--duration) and in requests (--max-requests) with 32 concurrent keep-alive
-   clients against (1) `POST /api/v1/screenings/` with a public example case (tests/rules/cases_public.yaml,
+   clients against (1) `POST /api/v1/screenings/` with a public example case (tests/rules/cases_public_1.1.0.yaml,
    a different reference on every request) and (2) `GET /api/v1/me/`, a trivial authenticated endpoint;
    with `wrk` (Debian's; installed with apt-get when missing and allowed) or, failing that, Python threads;
 4. prints requests/s, p50/p99 latency and errors for both, and the ratio screening/trivial;
@@ -44,7 +44,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "refuge_bench"
-CASES_FILE = ROOT / "tests" / "rules" / "cases_public.yaml"
+CASES_FILE = ROOT / "tests" / "rules" / "cases_public_1.1.0.yaml"
 
 
 @dataclass

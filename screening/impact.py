@@ -4,13 +4,15 @@ nothing stored. Used by `manage.py ruleset_impact` and the supervisor's impact p
 
 from __future__ import annotations
 
-from collections import Counter
+import multiprocessing
+from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-import rules
-from rules.versions import carry_answers, has_changes, outcome_changes
+from rules.versions import has_changes, outcome_changes
 
+from .impact_worker import evaluate_chunk, init_worker, evaluate_under
 from .models import Screening, ScreeningOutcome
 from .selectors import country_profiles_all, ruleset_for
 
@@ -92,8 +94,12 @@ def screenings_for_impact(*, organisation=None, from_version: str | None = None)
     return qs.order_by("pk")
 
 
-def ruleset_impact(*, to_version: str, from_version: str | None = None, organisation=None) -> ImpactReport:
-    """Evaluate the chosen stored screenings under `to_version` (nothing stored) and count what would change."""
+def ruleset_impact(
+    *, to_version: str, from_version: str | None = None, organisation=None, workers: int = 1
+) -> ImpactReport:
+    """Evaluate the chosen stored screenings under `to_version` (nothing stored) and count what would change.
+    workers > 1: the evaluations run in that many "spawn" worker processes (never fork: durable_rules' C engine
+    must not be shared with a forked child); the database is read here only, in screening-id order."""
     target = ruleset_for(version=to_version)
     report = ImpactReport(
         to_version=target.version,
@@ -103,31 +109,51 @@ def ruleset_impact(*, to_version: str, from_version: str | None = None, organisa
     )
     queryset = screenings_for_impact(organisation=organisation, from_version=from_version)
     profiles = country_profiles_all()  # one query; small
-    stored = _stored_outcomes(queryset)
-    next_stored = next(stored, (None, {}))
-    fields = ("pk", "reference", "answers", "set_aside_answers", "apply_country_profile", "ruleset_version")
-    for sid, reference, answers, set_aside, apply_profile, version in queryset.values_list(*fields).iterator(
-        chunk_size=CHUNK
-    ):
-        before: dict[str, str] = {}
-        if next_stored[0] == sid:
-            before = next_stored[1]
-            next_stored = next(stored, (None, {}))
-        after = evaluate_under(target, answers, set_aside, apply_profile, profiles)
-        report.add(screening_id=sid, reference=reference, version=version, changes=outcome_changes(before, after))
+    chunks = _stored_chunks(queryset)
+    if workers <= 1:
+        for chunk in chunks:
+            _add_chunk(report, chunk, [evaluate_under(target, *row[3:6], profiles) for row in chunk])
+        return report
+    executor = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_worker,
+        initargs=(target.name, profiles),
+    )
+    pending: deque = deque()  # (chunk, future) in screening order; bounded so memory stays flat
+    try:
+        for chunk in chunks:
+            pending.append((chunk, executor.submit(evaluate_chunk, [row[3:6] for row in chunk])))
+            if len(pending) >= workers * 2:
+                done, future = pending.popleft()
+                _add_chunk(report, done, future.result())
+        while pending:
+            done, future = pending.popleft()
+            _add_chunk(report, done, future.result())
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
     return report
 
 
-def evaluate_under(target, answers, set_aside, apply_profile, profiles) -> dict[str, str]:
-    """{outcome id: strength} of one stored screening's answers under `target`, as a re-screen would give."""
-    carried = carry_answers(target.questionnaire, answers or {}, set_aside or {})
-    profile = (profiles or {}).get(carried.answers.get("country_of_origin"), {}) if apply_profile else None
-    assessment = rules.evaluation.evaluate_checked(
-        carried.answers,
-        carried.statuses,
-        ruleset=target,
-        country_profile=profile,
-        apply_country_profile_defaults=bool(apply_profile),
-        explain=False,
-    )
-    return {o.id: o.strength for o in assessment.outcomes}
+def _stored_chunks(queryset) -> Iterator[list[tuple]]:
+    """Lists of (id, reference, version, answers, set-aside, apply profile, stored outcomes), CHUNK at a time."""
+    stored = _stored_outcomes(queryset)
+    next_stored = next(stored, (None, {}))
+    fields = ("pk", "reference", "ruleset_version", "answers", "set_aside_answers", "apply_country_profile")
+    chunk: list[tuple] = []
+    for row in queryset.values_list(*fields).iterator(chunk_size=CHUNK):
+        before: dict[str, str] = {}
+        if next_stored[0] == row[0]:
+            before = next_stored[1]
+            next_stored = next(stored, (None, {}))
+        chunk.append((*row, before))
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _add_chunk(report: ImpactReport, chunk: list[tuple], afters: list[dict[str, str]]) -> None:
+    for (sid, reference, version, *_rest, before), after in zip(chunk, afters, strict=True):
+        report.add(screening_id=sid, reference=reference, version=version, changes=outcome_changes(before, after))

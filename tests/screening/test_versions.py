@@ -169,6 +169,12 @@ def test_impact_matches_what_rescreening_does(actor):
             assert got == {k: want[k] for k in got}, sid
 
 
+def test_impact_with_worker_processes_gives_the_same_report(actor):
+    for cid in ("pub-01", "pub-05", CHANGING, "pub-29"):
+        old_screening(actor, cid)
+    assert ruleset_impact(to_version="1.1.0", workers=2).as_dict() == ruleset_impact(to_version="1.1.0").as_dict()
+
+
 def test_the_impact_command_prints_text_json_and_csv(actor):
     old_screening(actor, CHANGING)
     old_screening(actor, "pub-02")

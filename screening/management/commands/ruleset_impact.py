@@ -1,4 +1,5 @@
 """manage.py ruleset_impact --to VERSION [--from VERSION] [--organisation ORG] [--format text|json|csv]
+                         [--workers N]
 
 Evaluates stored screenings under another ruleset version without storing anything, and reports how many would
 change and how (per outcome: gained, lost, strengthened, weakened), with the changed screenings by reference.
@@ -26,15 +27,18 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="from_version", help="Only screenings assessed under this version")
         parser.add_argument("--organisation", help="Only this organisation's screenings (its name)")
         parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
+        parser.add_argument("--workers", type=int, default=1, help="evaluating processes (default 1: none)")
 
-    def handle(self, *args, to_version, from_version, organisation, format, **options):
+    def handle(self, *args, to_version, from_version, organisation, format, workers=1, **options):
+        if workers < 1:
+            raise CommandError("--workers must be at least 1.")
         org = None
         if organisation:
             org = Organisation.objects.filter(name=organisation).first()
             if org is None:
                 raise CommandError(f"No organisation named {organisation!r}.")
         try:
-            report = ruleset_impact(to_version=to_version, from_version=from_version, organisation=org)
+            report = ruleset_impact(to_version=to_version, from_version=from_version, organisation=org, workers=workers)
         except RulesetError as exc:
             raise CommandError(f"Cannot load ruleset version {to_version!r}: {exc.problems[0]}") from None
         data = report.as_dict()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rules.versions import has_changes, outcome_changes
 
-from .impact_worker import evaluate_chunk, init_worker, evaluate_under
+from .impact_worker import evaluate_chunk, evaluate_under, init_worker
 from .models import Screening, ScreeningOutcome
 from .selectors import country_profiles_all, ruleset_for
 

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv venv-dev browser run serve test lint format migrate bench bench-api bench-impact clean
+.PHONY: help venv venv-dev browser run serve worker test lint format migrate bench bench-api bench-impact clean
 
 help:
 	@echo "make run    - install, migrate, load fixtures and serve on http://$(HOST):$(PORT)/"
@@ -15,6 +15,7 @@ help:
 	@echo "make browser - install Debian's chromium for the browser tests (make test does this)"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make serve  - production server (gunicorn; env-driven settings)"
+	@echo "make worker - Celery worker for background jobs (needs REDIS_URL or CELERY_BROKER_URL)"
 	@echo "make bench  - engine benchmark (prints figures; not a test)"
 	@echo "make bench-impact - ruleset_impact over 100,000 stored screenings on PostgreSQL (prints figures)"
 	@echo "make bench-api - partner API load benchmark: gunicorn + PostgreSQL on 127.0.0.1, wrk (prints figures)"
@@ -44,6 +45,11 @@ serve: migrate
 	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput
 	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/gunicorn config.wsgi:application \
 		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+
+# Background-job worker: run it on as many machines as needed, each reaching the same database and Redis.
+worker: venv
+	@test -n "$${CELERY_BROKER_URL:-$$REDIS_URL}" || (echo "Set REDIS_URL (or CELERY_BROKER_URL), e.g. REDIS_URL=redis://127.0.0.1:6379/0" >&2; exit 2)
+	$(VENV)/bin/celery -A config worker --concurrency $${CELERY_CONCURRENCY:-2} --loglevel $${LOG_LEVEL:-INFO}
 
 # The browser tests (tests/e2e) drive Debian's chromium; `playwright install` cannot download a browser here.
 browser:

@@ -238,3 +238,101 @@ class AssessmentRecord(models.Model):
 
     def __str__(self):
         return f"{self.screening_id} under {self.ruleset_version} (superseded {self.superseded_at:%Y-%m-%d})"
+
+
+class JobSource(models.TextChoices):
+    API = "api", "Partner API"
+    UPLOAD = "upload", "Web upload"
+    COMMAND = "command", "Command line"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class Job(models.Model):
+    """A batch of screenings to create in the background, in chunks (screening/jobs.py, screening/tasks.py).
+
+    Counts are updated in the same transaction as the chunk they count, so they stay exact if a chunk re-runs.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="jobs")
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_client = models.ForeignKey(
+        PartnerClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=JobSource.choices)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    file_name = models.CharField(max_length=200, blank=True, help_text="The uploaded file's name, if any")
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    chunk_size = models.PositiveIntegerField(default=100)
+    total_items = models.PositiveIntegerField(default=0)
+    processed_items = models.PositiveIntegerField(default=0)
+    succeeded_items = models.PositiveIntegerField(default=0)
+    failed_items = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="Job-level problems (never answer values)")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="unique_job_idempotency_key_per_org",
+            )
+        ]
+
+    @property
+    def progress(self) -> int:
+        """Percent of items processed (0-100)."""
+        return 100 if not self.total_items else (100 * self.processed_items) // self.total_items
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.COMPLETED, JobStatus.FAILED)
+
+    def __str__(self):
+        return f"Job {self.id} ({self.status}, {self.processed_items}/{self.total_items})"
+
+
+class JobItemStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CLAIMED = "claimed", "Being screened"  # only inside the chunk's transaction: never seen committed
+    DONE = "done", "Screened"
+    INVALID = "invalid", "Invalid"
+
+
+class JobItem(models.Model):
+    """One input item of a job, in input order (`index`), and what became of it.
+
+    `payload` (the item as received, answers included) is emptied once the item is screened: the answers then
+    live only in the stored screening."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    index = models.PositiveIntegerField(help_text="Position in the input, from 0")
+    row = models.PositiveIntegerField(null=True, blank=True, help_text="Line or row number in the uploaded file")
+    reference = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=JobItemStatus.choices, default=JobItemStatus.PENDING)
+    screening = models.OneToOneField(
+        Screening, null=True, blank=True, on_delete=models.SET_NULL, related_name="job_item"
+    )
+    result = models.JSONField(null=True, blank=True, help_text="Outcome ids, categories and strengths")
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="unique_item_index_per_job")]
+        indexes = [models.Index(fields=["job", "status", "index"])]
+
+    def __str__(self):
+        return f"{self.job_id} #{self.index} ({self.status})"

@@ -147,6 +147,28 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Redis: ONE setting for everything that uses it (Celery broker and result store, the shared cache).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# Celery (config/celery.py). A broker is optional: without one, jobs run in the web process (JOB_EXECUTOR).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL) or None
+CELERY_TASK_IGNORE_RESULT = True  # job results live in the database (JobItem), not in the result store
+# A chunk is acknowledged only once it is done, and a worker killed mid-chunk gives it back to the queue; the
+# chunk task is idempotent (screening/jobs.py), so running it again creates nothing twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis gives an unacknowledged message to another worker after `visibility_timeout` seconds (the worker holding
+# it died); workers look for such messages about every interval x throttle seconds (kombu's defaults: 10 x 10).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "unacked_restore_interval": int(os.environ.get("CELERY_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": int(os.environ.get("CELERY_UNACKED_RESTORE_THROTTLE", "10")),
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 # The app's own settings, in one namespaced dict.
 SCREENING = {
     # Which ruleset (rules/rulesets/<slug>/<version>/) evaluates answers.
@@ -161,6 +183,11 @@ SCREENING = {
     # when the caseworker takes the device back before the session is signed out.
     "CLAIMANT_IDLE_SECONDS": int(os.environ.get("SCREENING_CLAIMANT_IDLE_SECONDS", "900")),
     "CLAIMANT_LEAVE_ATTEMPTS": 5,
+    # Background jobs (screening/jobs.py): items per chunk task, and where chunks run: "celery" (the workers of
+    # `make worker`), "thread" (a background thread of the web process: the default with no broker) or "inline"
+    # (at once, in the caller: tests and commands).
+    "JOB_CHUNK_SIZE": int(os.environ.get("SCREENING_JOB_CHUNK_SIZE", "100")),
+    "JOB_EXECUTOR": os.environ.get("SCREENING_JOB_EXECUTOR", "celery" if CELERY_BROKER_URL else "thread"),
 }
 
 # Answers are special-category data: nothing in the app logs answer values. Keep request bodies out of logs.

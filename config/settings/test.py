@@ -4,3 +4,12 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Jobs run at once in the caller unless a test chooses another executor (tests/screening/test_jobs*.py).
+SCREENING = {**SCREENING, "JOB_EXECUTOR": "inline"}  # noqa: F405
+
+# SQLite: a test database in a file (not in memory), so that a Celery worker process started by a test
+# (tests/screening/test_jobs_celery.py) reaches the same database. pytest-xdist adds its worker suffix.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30  # noqa: F405  (a worker may hold the lock)

@@ -1,0 +1,7 @@
+"""What happens when a job completes. A hook point for notifications (webhooks subscribe here)."""
+
+from __future__ import annotations
+
+
+def job_completed(*, job_id) -> None:
+    """Called exactly once per job, when its last chunk is recorded."""

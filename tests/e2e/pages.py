@@ -3,6 +3,8 @@ pointer or by keyboard alone), continue, and read back what a page shows."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from rules.model import Question
@@ -55,7 +57,7 @@ def answer(page: Page, question: Question, value) -> None:
         for box in page.locator(f'main input[type=checkbox][name="{qid}"]').all():
             box.set_checked(box.get_attribute("value") in value)
     elif question.type == "country":
-        page.locator(f'main select[name="{qid}"]').select_option(value)
+        choose_country(page, qid, value)
     elif question.type == "date":
         year, month, day = value.split("-")
         page.locator(f"#q-{qid}-day").fill(str(int(day)))
@@ -63,6 +65,18 @@ def answer(page: Page, question: Question, value) -> None:
         page.locator(f"#q-{qid}-year").fill(year)
     else:  # integer, text
         page.locator(f'main input[name="{qid}"]').fill(str(value))
+
+
+def choose_country(page: Page, qid: str, code: str) -> None:
+    """Choose a country: type its name into the type-ahead and pick it (the <select> itself without JavaScript)."""
+    select = page.locator(f'main select[name="{qid}"]')
+    if select.is_visible():
+        select.select_option(code)
+        return
+    name = select.locator(f'option[value="{code}"]').text_content().strip()
+    page.locator(f"#q-{qid}").fill(name)
+    page.locator(f"#q-{qid}__listbox li").filter(has_text=re.compile("^" + re.escape(name) + "$")).first.click()
+    expect(select).to_have_value(code)
 
 
 def expect_answer_shown(page: Page, question: Question, value) -> None:

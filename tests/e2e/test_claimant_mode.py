@@ -15,7 +15,7 @@ from screening.auth import Actor
 from screening.models import Screening
 
 from .conftest import new_page, orm
-from .pages import continue_button, sign_in, submit
+from .pages import choose_country, continue_button, sign_in, submit
 
 
 def ui(text: str, language: str = "uk") -> str:
@@ -65,7 +65,7 @@ def test_ukrainian_claimant_from_hand_over_to_hand_back(browser, live_server, pe
     expect(page).to_have_url(re.compile(r"/question/country_of_origin/$"))
     expect_no_caseworker_chrome(page, people["username"])
     recorder.a11y(page, "question (claimant mode)")
-    page.locator('main select[name="country_of_origin"]').select_option("UA")
+    choose_country(page, "country_of_origin", "UA")
     submit(page, continue_button(page))
     expect(page).to_have_url(re.compile(r"/question/has_other_nationality/$"))
     page.locator('main input[name="has_other_nationality"][value="false"]').check()

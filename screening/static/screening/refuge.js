@@ -40,4 +40,28 @@
       }
     });
   });
+
+  // Country lists: GOV.UK's accessible-autocomplete (vendored) turns the <select> into a type-ahead; without
+  // JavaScript, or if the library did not load, the <select> stays.
+  if (window.accessibleAutocomplete) {
+    var selects = document.querySelectorAll("select[data-module='country-autocomplete']");
+    Array.prototype.forEach.call(selects, function (select) {
+      var id = select.id;
+      var chosen = select.options[select.selectedIndex];
+      window.accessibleAutocomplete.enhanceSelectElement({
+        selectElement: select,
+        defaultValue: chosen && chosen.value ? chosen.textContent : "",
+        showAllValues: true,
+        autoselect: false, // no inline completion hint: its second <input> has no label (axe "label")
+        tNoResults: function () { return select.getAttribute("data-no-results"); },
+      });
+      // Emptying the type-ahead takes the answer back, as choosing the empty option does without JavaScript.
+      var input = document.getElementById(id);
+      if (input) {
+        input.addEventListener("input", function () {
+          if (!input.value.trim()) { select.value = ""; }
+        });
+      }
+    });
+  }
 })();

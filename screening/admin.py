@@ -22,6 +22,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput
+from django.http import HttpResponseBadRequest
 from django.utils.html import format_html
 
 from rules.profiles import check_profiles
@@ -101,8 +102,30 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
 
+_DATE_PARTS = {"year": (1, 9999), "month": (1, 12), "day": (1, 31)}
+
+
+def date_hierarchy_params_valid(request, field: str | None) -> bool:
+    """Whether the date-hierarchy parameters (`<field>__year` ...) are in range: out-of-range values make Django's
+    admin raise OverflowError, a 500 (review D16)."""
+    if not field:
+        return True
+    for part, (low, high) in _DATE_PARTS.items():
+        value = request.GET.get(f"{field}__{part}")
+        if value is None:
+            continue
+        if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+            return False
+    return True
+
+
 class ReadOnlyScopedAdmin(OrganisationScopedAdmin):
     """Rows that change only through the services (which audit): nobody adds, changes or deletes them here."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not date_hierarchy_params_valid(request, self.date_hierarchy):
+            return HttpResponseBadRequest("Invalid date.")
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

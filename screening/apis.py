@@ -7,6 +7,7 @@ organisation: another organisation's screening is simply not found (404), never 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 
@@ -32,7 +33,9 @@ from .openapi import (
     ERROR_EXAMPLES,
     ETAG,
     EVALUATE_EXAMPLES,
+    IDEMPOTENCY_KEY,
     IF_MATCH,
+    IF_MATCH_DESTRUCTIVE,
     PATCH_EXAMPLES,
     RETRY_AFTER,
     SCREENING_ID,
@@ -60,6 +63,7 @@ from .serializers import (
     ScreeningPatchSerializer,
     ScreeningSerializer,
 )
+from .throttling import ApiRequest, body_is_chunked, body_length, length_required
 
 DEFAULT_LANGUAGE = "en"
 
@@ -69,6 +73,29 @@ class ApiView(APIView):
 
     api_area: str = ""
     content_language = DEFAULT_LANGUAGE
+    body_methods = frozenset({"POST", "PUT", "PATCH"})  # methods that need a JSON body (reassess: none)
+
+    def initialize_request(self, request, *args, **kwargs):
+        return ApiRequest(
+            request,
+            parsers=self.get_parsers(),
+            authenticators=self.get_authenticators(),
+            negotiator=self.get_content_negotiator(),
+            parser_context=self.get_parser_context(request),
+        )
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # An absent body would otherwise parse as {}: a 201 for a screening the client never sent (review D7).
+        if request.method in self.body_methods and request.method.lower() in self.http_method_names:
+            if body_is_chunked(request.META):
+                raise length_required()
+            if not body_length(request.META):
+                raise ApiError(
+                    code=ApiErrorCode.INVALID_REQUEST,
+                    message="The request needs a JSON body.",
+                    errors=[error_item(code=ApiErrorCode.REQUIRED, message="A JSON body is required.")],
+                )
 
     def dispatch(self, request, *args, **kwargs):
         with translation.override(DEFAULT_LANGUAGE):  # messages are English whatever the Accept-Language
@@ -369,6 +396,26 @@ def _etag(screening) -> str:
     return f'"{screening.version}"'
 
 
+def _expected_version(request, screening) -> int | None:
+    """The version If-Match requires (None: no If-Match). Any listed version that is current matches."""
+    versions = _if_match_versions(request.headers.get("If-Match"))
+    if versions is None:
+        return None
+    return screening.version if screening.version in versions else versions[0]
+
+
+def _version_conflict(exc) -> ApiError:
+    return ApiError(
+        code=ApiErrorCode.VERSION_CONFLICT,
+        status_code=status.HTTP_412_PRECONDITION_FAILED,
+        message=(
+            f"The screening has changed since you read it: it is now at version {exc.current_version} "
+            f'(ETag "{exc.current_version}"). Read it again and retry.'
+        ),
+        headers={"ETag": f'"{exc.current_version}"'},
+    )
+
+
 def _if_match_versions(header: str | None) -> list[int] | None:
     """The versions named by If-Match (`"3"`, `3`, `W/"3"`, lists); None when absent or `*`. A value that is not
     a version is kept as -1, which never matches."""
@@ -484,36 +531,30 @@ class ScreeningDetailApi(ScreeningApiMixin, ApiView):
                 message="Answers must be an object of question id: answer.",
             )
             raise _answers_invalid([error])
-        versions = _if_match_versions(request.headers.get("If-Match"))
-        expected = None
-        if versions is not None:
-            expected = screening.version if screening.version in versions else versions[0]
+        expected = _expected_version(request, screening)
         try:
             screening = services.screening_update(
                 actor=self.actor, screening=screening, answers=answers, expected_version=expected, **fields
             )
         except services.VersionConflict as exc:
-            raise ApiError(
-                code=ApiErrorCode.VERSION_CONFLICT,
-                status_code=status.HTTP_412_PRECONDITION_FAILED,
-                message=(
-                    f"The screening has changed since you read it: it is now at version {exc.current_version} "
-                    f'(ETag "{exc.current_version}"). Read it again and retry.'
-                ),
-                headers={"ETag": f'"{exc.current_version}"'},
-            ) from None
+            raise _version_conflict(exc) from None
         except services.ScreeningInvalid as exc:
             raise _answers_invalid(answer_errors(exc.errors)) from None
         return self.screening_response(screening)
 
     @extend_schema(
         operation_id="screenings_destroy",
-        parameters=[SCREENING_ID, RETRY_AFTER],
-        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404, 429)},
+        parameters=[SCREENING_ID, IF_MATCH_DESTRUCTIVE, RETRY_AFTER],
+        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404, 412, 429)},
     )
     def delete(self, request, screening_id):
         screening = self.get_screening(screening_id)
-        services.screening_delete(actor=self.actor, screening=screening)
+        try:
+            services.screening_delete(
+                actor=self.actor, screening=screening, expected_version=_expected_version(request, screening)
+            )
+        except services.VersionConflict as exc:
+            raise _version_conflict(exc) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -540,16 +581,22 @@ class ScreeningReassessApi(ScreeningApiMixin, ApiView):
     show are set aside, never dropped. Returns the screening with what changed."""
 
     api_area = SCREENINGS
+    body_methods = frozenset()
 
     @extend_schema(
         operation_id="screenings_reassess",
         request=None,
-        parameters=[SCREENING_ID, RETRY_AFTER],
-        responses={200: ReassessResponseSerializer, **error_responses(401, 403, 404, 429)},
+        parameters=[SCREENING_ID, IF_MATCH_DESTRUCTIVE, RETRY_AFTER],
+        responses={200: ReassessResponseSerializer, **error_responses(401, 403, 404, 412, 429)},
     )
     def post(self, request, screening_id):
         screening = self.get_screening(screening_id)
-        screening, changes = services.screening_reassess(actor=self.actor, screening=screening)
+        try:
+            screening, changes = services.screening_reassess(
+                actor=self.actor, screening=screening, expected_version=_expected_version(request, screening)
+            )
+        except services.VersionConflict as exc:
+            raise _version_conflict(exc) from None
         return Response(
             {"screening": ScreeningSerializer(screening).data, "changes": changes}, headers={"ETag": _etag(screening)}
         )
@@ -557,18 +604,61 @@ class ScreeningReassessApi(ScreeningApiMixin, ApiView):
 
 class ScreeningBulkApi(ApiView):
     """Create up to 1,000 screenings. Each item is validated and stored on its own: valid items are stored even
-    when others fail. Results are in input order: {index, id} or {index, errors}."""
+    when others fail. Results are in input order: {index, id} or {index, errors}. Send an Idempotency-Key so that
+    a retry (after a timeout or a cut connection) creates nothing twice."""
 
     api_area = SCREENINGS
 
     @extend_schema(
         operation_id="screenings_bulk_create",
         request=BulkRequestSerializer,
-        responses={200: BulkResponseSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
-        parameters=[RETRY_AFTER],
+        responses={200: BulkResponseSerializer, **error_responses(400, 401, 403, 409, 411, 413, 415, 422, 429)},
+        parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
         examples=BULK_EXAMPLES,
     )
     def post(self, request):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not re.fullmatch(r"[!-~]{1,255}", key):
+            raise ApiError(
+                code=ApiErrorCode.INVALID_REQUEST,
+                message="The request is invalid: see `errors`.",
+                errors=[
+                    error_item(
+                        code=ApiErrorCode.INVALID,
+                        field="Idempotency-Key",
+                        message="Idempotency-Key must be 1 to 255 visible ASCII characters.",
+                    )
+                ],
+            )
+        items = self.validated_items(request)
+        if key is None:
+            return Response(self.store(items, record=None))
+        try:
+            record = services.idempotency_key_claim(
+                organisation=self.actor.organisation,
+                key=key,
+                request_sha256=hashlib.sha256(request.body).hexdigest(),
+            )
+        except services.IdempotencyKeyReused:
+            raise ApiError(
+                code=ApiErrorCode.IDEMPOTENCY_KEY_REUSED,
+                status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                message="This Idempotency-Key was used with a different request body; nothing was stored.",
+            ) from None
+        except services.RequestInProgress:
+            raise ApiError(
+                code=ApiErrorCode.REQUEST_IN_PROGRESS,
+                status_code=status.HTTP_409_CONFLICT,
+                message="The request with this Idempotency-Key is still being processed; retry later.",
+                headers={"Retry-After": str(services.IDEMPOTENCY_STALE_SECONDS)},
+            ) from None
+        if record.response is not None:
+            return Response(record.response, headers={"Idempotent-Replayed": "true"})
+        body = self.store(items, record=record)
+        services.idempotency_complete(record=record, response=body)
+        return Response(body)
+
+    def validated_items(self, request) -> list:
         items = request.data.get("items") if isinstance(request.data, dict) else None
         if isinstance(items, list) and len(items) > MAX_BULK_ITEMS:
             raise ApiError(
@@ -577,20 +667,34 @@ class ScreeningBulkApi(ApiView):
             )
         serializer = BulkRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        return serializer.validated_data["items"]
+
+    def store(self, items: list, *, record) -> dict:
+        """Store each valid item; with an idempotency record, skip the items a cut-off earlier try stored."""
+        stored = dict(record.items.values_list("index", "screening_id")) if record is not None else {}
         results = []
-        for index, item in enumerate(serializer.validated_data["items"]):
+        for index, item in enumerate(items):
+            if index in stored:
+                results.append({"index": index, "id": str(stored[index])})
+                continue
             item_serializer = ScreeningCreateSerializer(data=item)
             if not item_serializer.is_valid():
                 results.append({"index": index, "errors": validation_items(item_serializer.errors)})
                 continue
             try:
-                screening = services.screening_create(actor=self.actor, **item_serializer.validated_data)
+                screening = services.screening_create(
+                    actor=self.actor,
+                    idempotency=(record, index) if record is not None else None,
+                    **item_serializer.validated_data,
+                )
             except services.ScreeningInvalid as exc:
                 results.append({"index": index, "errors": answer_errors(exc.errors)})
                 continue
             results.append({"index": index, "id": str(screening.id)})
+            if record is not None and index % 50 == 49:
+                services.idempotency_heartbeat(record=record)
         created = sum(1 for r in results if "id" in r)
-        return Response({"results": results, "created": created, "failed": len(results) - created})
+        return {"results": results, "created": created, "failed": len(results) - created}
 
 
 class ApiNotFoundView(ApiView):
@@ -600,6 +704,7 @@ class ApiNotFoundView(ApiView):
     permission_classes: list = []
     throttle_classes: list = []
     schema = None  # not an endpoint
+    body_methods = frozenset()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -41,7 +41,10 @@ class ApiErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"  # 405
     NOT_ACCEPTABLE = "not_acceptable"  # 406: the API only renders JSON
     VERSION_CONFLICT = "version_conflict"  # 412: If-Match names a version that is no longer current
+    LENGTH_REQUIRED = "length_required"  # 411: a body without Content-Length (chunked): nothing read or stored
     REQUEST_TOO_LARGE = "request_too_large"  # 413: the body is over the size limit (nothing read or stored)
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # 422: an Idempotency-Key sent again with another body
+    REQUEST_IN_PROGRESS = "request_in_progress"  # 409: the request with this Idempotency-Key is still running
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # 415: send Content-Type: application/json
     THROTTLED = "throttled"  # 429: see the Retry-After header
     SERVER_ERROR = "server_error"  # 500

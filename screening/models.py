@@ -336,3 +336,32 @@ class JobItem(models.Model):
 
     def __str__(self):
         return f"{self.job_id} #{self.index} ({self.status})"
+
+
+class IdempotencyKey(models.Model):
+    """A bulk request sent with an Idempotency-Key header, so that a retry creates nothing twice (review D14).
+
+    Holds ids only: the request's SHA-256 (to refuse the key with another body), the screenings each item created
+    (IdempotencyItem, written with the screening in one transaction, so a request cut off mid-way can be resumed)
+    and, once complete, the response body. Kept IDEMPOTENCY_KEY_HOURS hours."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_sha256 = models.CharField(max_length=64)
+    response = models.JSONField(null=True, blank=True, help_text="The response body once the request completed")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last sign of life of the request processing it")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="unique_idempotency_key_per_org")]
+
+
+class IdempotencyItem(models.Model):
+    """One item of an idempotent bulk request that was stored: its index in the request and the screening's id."""
+
+    request = models.ForeignKey(IdempotencyKey, on_delete=models.CASCADE, related_name="items")
+    index = models.PositiveIntegerField()
+    screening_id = models.UUIDField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "index"], name="unique_idempotency_item")]

@@ -50,10 +50,14 @@ _ERRORS = {
     401: "No credentials (`not_authenticated`), or an invalid, malformed or revoked token (`authentication_failed`).",
     403: "The token's scope does not allow this request (`permission_denied`).",
     404: "No such screening in your organisation (`not_found`); another organisation's screening is never shown.",
+    409: "A request with this Idempotency-Key is still being processed (`request_in_progress`): retry after "
+    "Retry-After seconds.",
+    411: "The body was sent without Content-Length (chunked; `length_required`); nothing was read or stored.",
     412: "If-Match names a version that is no longer current (`version_conflict`); the message gives the current "
     "version and the ETag header holds it.",
     413: "The body is over the size limit (`request_too_large`); nothing was read or stored.",
     415: "The body must be JSON (`unsupported_media_type`).",
+    422: "This Idempotency-Key was already used with a different body (`idempotency_key_reused`); nothing was stored.",
     429: "Too many requests (`throttled`): wait for the number of seconds in Retry-After.",
 }
 
@@ -80,6 +84,26 @@ IF_MATCH = OpenApiParameter(
         'The ETag you read (`"3"`; `3` and `W/"3"` are accepted too). **Send it**: the change is refused with 412 '
         "`version_conflict` when someone changed the screening since. Without If-Match the change is applied "
         "to whatever the current version is (last writer wins)."
+    ),
+)
+IF_MATCH_DESTRUCTIVE = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        'The ETag you read (`"3"`). Refused with 412 `version_conflict` when the screening changed since, so you '
+        "never delete or re-screen a version you have not seen. Without If-Match the current version is used."
+    ),
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        "A unique value of yours (1-255 visible ASCII characters, e.g. a UUID). A retry with the same key and the "
+        "same body creates nothing twice: it returns the first request's results (header `Idempotent-Replayed: "
+        "true`), or, if the first request was cut off, stores only the items it had not stored. Keys are kept for "
+        "24 hours."
     ),
 )
 SCREENING_ID = OpenApiParameter(

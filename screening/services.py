@@ -23,6 +23,8 @@ from .models import (
     AuditAction,
     AuditEvent,
     CountryProfile,
+    IdempotencyItem,
+    IdempotencyKey,
     Membership,
     Organisation,
     PartnerClient,
@@ -220,9 +222,11 @@ def screening_create(
     respondent: str = "caseworker",
     status: str = ScreeningStatus.DRAFT,
     apply_country_profile: bool = False,
+    idempotency: tuple[IdempotencyKey, int] | None = None,
 ) -> Screening:
     """Validate, evaluate (outside the transaction: nothing is locked) and store a new screening, audited.
-    A new screening is assessed under the active ruleset version."""
+    A new screening is assessed under the active ruleset version. `idempotency` (request, item index): record
+    the item of an idempotent bulk request in the same transaction."""
     ruleset = active_ruleset()
     normalised, statuses = _check(answers, status, ruleset)
     screening = Screening(
@@ -243,7 +247,56 @@ def screening_create(
         screening.save(force_insert=True)
         _save_outcomes(screening, created=True)
         audit_record(actor=actor, screening_id=screening.id, action=AuditAction.CREATED, detail={"version": 1})
+        if idempotency is not None:
+            request, index = idempotency
+            IdempotencyItem.objects.create(request=request, index=index, screening_id=screening.id)
     return screening
+
+
+# ---- idempotent bulk requests (review D14) -----------------------------------------------------------------
+
+IDEMPOTENCY_KEY_HOURS = 24
+IDEMPOTENCY_STALE_SECONDS = 60  # a request silent this long was cut off: a retry resumes it
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was used with another request body."""
+
+
+class RequestInProgress(Exception):
+    """The request with this key is still being processed by another worker."""
+
+
+@transaction.atomic
+def idempotency_key_claim(*, organisation: Organisation, key: str, request_sha256: str) -> IdempotencyKey:
+    """The key's record, claimed for processing (or holding the finished response, to replay). A key older than
+    IDEMPOTENCY_KEY_HOURS starts afresh. Raises IdempotencyKeyReused or RequestInProgress."""
+    now = timezone.now()
+    IdempotencyKey.objects.filter(
+        organisation=organisation, key=key, created_at__lt=now - dt.timedelta(hours=IDEMPOTENCY_KEY_HOURS)
+    ).delete()
+    record, created = IdempotencyKey.objects.select_for_update().get_or_create(
+        organisation=organisation, key=key, defaults={"request_sha256": request_sha256}
+    )
+    if created:
+        return record
+    if record.request_sha256 != request_sha256:
+        raise IdempotencyKeyReused()
+    if record.response is not None:
+        return record
+    if record.updated_at > now - dt.timedelta(seconds=IDEMPOTENCY_STALE_SECONDS):
+        raise RequestInProgress()
+    record.save(update_fields=["updated_at"])  # take over the cut-off request
+    return record
+
+
+def idempotency_heartbeat(*, record: IdempotencyKey) -> None:
+    IdempotencyKey.objects.filter(pk=record.pk).update(updated_at=timezone.now())
+
+
+def idempotency_complete(*, record: IdempotencyKey, response: dict) -> None:
+    record.response = response
+    record.save(update_fields=["response", "updated_at"])
 
 
 @transaction.atomic
@@ -385,11 +438,18 @@ def screening_reassess(
 
 
 @transaction.atomic
-def screening_delete(*, actor: Actor, screening: Screening) -> None:
-    """Hard delete (answers included), audited."""
-    screening_id = screening.id
+def screening_delete(
+    *, actor: Actor, screening: Screening, expected_version: int | None = None, reason: str = ""
+) -> None:
+    """Hard delete (answers included), audited; VersionConflict (nothing deleted) on a stale version. `reason`
+    (why, e.g. "the claimant asked") goes into the audit event: never put answer values in it."""
+    locked = _lock(actor=actor, screening=screening, expected_version=expected_version)
+    screening_id = locked.id
     Screening.objects.filter(pk=screening_id, organisation=actor.organisation).delete()
-    audit_record(actor=actor, screening_id=screening_id, action=AuditAction.DELETED)
+    detail = {"version": locked.version}
+    if reason:
+        detail["reason"] = reason
+    audit_record(actor=actor, screening_id=screening_id, action=AuditAction.DELETED, detail=detail)
 
 
 def screening_viewed(*, actor: Actor, screening: Screening, exported: bool = False) -> None:

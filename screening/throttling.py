@@ -8,7 +8,13 @@ several server processes, configure a shared cache such as Redis or Memcached fo
 A throttled request gets 429, a Retry-After header (seconds) and the error body with code `throttled`.
 
 Size: a JSON body larger than settings.SCREENING["API_MAX_BODY_BYTES"] (default 10 MB: a full bulk request of
-1,000 screenings is about 3 MB) is refused with 413 `request_too_large` before it is read.
+1,000 screenings is about 3 MB) is refused with 413 `request_too_large` before it is read. Bodies up to that limit
+are read by ApiRequest itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB, for the web forms) does not turn
+them into a 500 (review D2). A body without Content-Length (chunked) is refused with 411 `length_required`: Django
+would read it as empty (D7).
+
+Depth: JSON nested deeper than MAX_JSON_DEPTH levels is refused with 400 `parse_error` (it used to exhaust Python's
+recursion limit and give a 500: D6). Real requests are at most 4 levels deep.
 
 Content: JSON whose strings hold an unpaired surrogate escape (`"\\ud800"`) is refused with 400 `parse_error`: such a
 string is not Unicode text, so it could be neither stored nor sent back (it used to give a 500).
@@ -16,17 +22,20 @@ string is not Unicode text, so it could be neither stored nor sent back (it used
 
 from __future__ import annotations
 
+import io
 import re
 
 from django.conf import settings
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from .auth import PartnerPrincipal
 from .errors import ApiError, ApiErrorCode
 
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_JSON_DEPTH = 32
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -48,39 +57,92 @@ class ApiRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+def body_length(meta) -> int:
+    """The request's Content-Length (0 when absent or malformed)."""
+    try:
+        return max(0, int(meta.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0
+
+
+def body_is_chunked(meta) -> bool:
+    """A body sent without Content-Length (Transfer-Encoding: chunked): Django would silently read it as empty."""
+    return bool(meta.get("HTTP_TRANSFER_ENCODING")) and not body_length(meta)
+
+
+def length_required() -> ApiError:
+    return ApiError(
+        code=ApiErrorCode.LENGTH_REQUIRED,
+        status_code=status.HTTP_411_LENGTH_REQUIRED,
+        message="Send the body with a Content-Length header; chunked bodies are not accepted.",
+    )
+
+
+def _check_body_size(meta) -> None:
+    limit = settings.SCREENING.get("API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+    if body_is_chunked(meta):
+        raise length_required()
+    if limit and body_length(meta) > limit:
+        raise ApiError(
+            code=ApiErrorCode.REQUEST_TOO_LARGE,
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            message=f"The request body is larger than {limit} bytes; send fewer items per request.",
+        )
+
+
+class ApiRequest(Request):
+    """DRF's Request, reading the body under the API's own size limit instead of DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+    def _load_stream(self):
+        django_request = self._request
+        _check_body_size(django_request.META)
+        if not body_length(django_request.META):
+            self._stream = None
+            return
+        if not hasattr(django_request, "_body") and not django_request._read_started:
+            django_request._body = django_request.read()  # bounded by Content-Length (at most the limit)
+        self._stream = io.BytesIO(django_request.body)
+
+
 class SizeLimitedJSONParser(JSONParser):
-    """JSONParser that refuses a body over the size limit (by its Content-Length) without reading it."""
+    """JSONParser that refuses a body over the size limit (by its Content-Length) without reading it, and JSON
+    nested deeper than MAX_JSON_DEPTH or holding unpaired surrogates."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
-        limit = settings.SCREENING.get("API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+        if request is not None:
+            _check_body_size(request.META)
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
-        except ValueError:
-            length = 0
-        if limit and length > limit:
-            raise ApiError(
-                code=ApiErrorCode.REQUEST_TOO_LARGE,
-                status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                message=f"The request body is larger than {limit} bytes; send fewer items per request.",
-            )
-        data = super().parse(stream, media_type, parser_context)
-        if _has_lone_surrogate(data):
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise _too_deep() from None
+        problem = _tree_problem(data)
+        if problem == "surrogate":
             raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).")
+        if problem == "depth":
+            raise _too_deep()
         return data
 
 
-def _has_lone_surrogate(data) -> bool:
-    """Whether a parsed JSON document has a string (key or value) with an unpaired UTF-16 surrogate."""
-    stack = [data]
+def _too_deep() -> exceptions.ParseError:
+    return exceptions.ParseError(f"JSON parse error - the document is nested more than {MAX_JSON_DEPTH} levels deep.")
+
+
+def _tree_problem(data) -> str | None:
+    """ "depth" if a parsed JSON document is nested deeper than MAX_JSON_DEPTH, "surrogate" if a string (key or
+    value) holds an unpaired UTF-16 surrogate, else None. Iterative: no recursion on hostile input."""
+    stack = [(data, 1)]
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
         if isinstance(node, str):
             if not node.isascii() and _SURROGATE.search(node):
-                return True
-        elif isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
+                return "surrogate"
+        elif isinstance(node, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return "depth"
+            if isinstance(node, dict):
+                stack.extend((key, depth) for key in node.keys())
+                stack.extend((value, depth + 1) for value in node.values())
+            else:
+                stack.extend((value, depth + 1) for value in node)
+    return None

@@ -243,7 +243,7 @@ def _page_errors(errors) -> list[dict]:
 @require_safe
 def case_list(request):
     actor = actor_for(request)
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]  # NUL: PostgreSQL refuses it (D16)
     screenings = screening_search(organisation=actor.organisation, query=query)
     page = Paginator(screenings, PAGE_SIZE).get_page(request.GET.get("page"))
     ruleset, translation_ = _texts()

@@ -9,8 +9,10 @@ Who sees what:
 * any other user (a caseworker, a staff user without a membership): none of the organisation-scoped models,
   whatever Django permissions they hold.
 
-Country profiles are shared by every organisation and editable by any staff user; changes are recorded in the
-admin's own History (LogEntry). Opening a screening in the admin shows its answers and is audited ("viewed").
+Country profiles are shared by every organisation: any staff user may read them, but only superusers and members
+of the "Country information editors" group may change them (review D3); their History page shows a non-superuser
+only the changes made by users of their own organisation. Opening a screening in the admin shows its answers and
+is audited ("viewed").
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.forms.fields import InvalidJSONInput
@@ -100,6 +103,14 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+COUNTRY_EDITORS_GROUP = "Country information editors"  # created by migration 0007
+
+
+def is_country_editor(user) -> bool:
+    """May change the shared country profiles: a superuser, or a member of the country information editors."""
+    return user.is_active and (user.is_superuser or user.groups.filter(name=COUNTRY_EDITORS_GROUP).exists())
 
 
 _DATE_PARTS = {"year": (1, 9999), "month": (1, 12), "day": (1, 31)}
@@ -376,7 +387,8 @@ class CountryProfileForm(forms.ModelForm):
 
 @admin.register(CountryProfile)
 class CountryProfileAdmin(admin.ModelAdmin):
-    """Shared by every organisation; any staff user may edit. The History link lists every change (LogEntry)."""
+    """Shared by every organisation: staff read, country information editors (and superusers) change. The History
+    link lists the changes (LogEntry), for a non-superuser only those by users of their own organisation."""
 
     form = CountryProfileForm
     list_display = ["code", "name", "reviewed", "updated_at"]
@@ -396,7 +408,20 @@ class CountryProfileAdmin(admin.ModelAdmin):
         return self._is_staff(request)
 
     def has_add_permission(self, request):
-        return self._is_staff(request)
+        return self._is_staff(request) and is_country_editor(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return self._is_staff(request)
+        return self._is_staff(request) and is_country_editor(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if queryset.model is LogEntry and not request.user.is_superuser:  # the History page
+            membership = getattr(request.user, "membership", None)
+            queryset = (
+                queryset.filter(user__membership__organisation_id=membership.organisation_id)
+                if membership is not None
+                else queryset.none()
+            )
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)

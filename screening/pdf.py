@@ -188,3 +188,26 @@ def memo_pdf(memo: dict[str, Any], *, compress: bool = True) -> bytes:
     pdf.ln(3)
     pdf.boxed(_("Screening, not a decision."), memo["disclaimer"])
     return bytes(pdf.output())
+
+
+def subject_access_pdf(data: dict[str, Any], *, compress: bool = True) -> bytes:
+    """Everything stored about one screening (selectors.screening_subject_access) as a PDF: each part as a
+    heading and its content as indented JSON, so nothing is summarised away."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    title = _("Everything stored about this screening")
+    pdf = MemoPDF(footer_text=f"Refuge Screen — {title} — {data['screening']['id']}")
+    pdf.set_compression(compress)
+    pdf.set_title(title)
+    pdf.set_creator("Refuge Screen")
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 16)
+    pdf.multi_cell(0, 8, title, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for part, value in data.items():
+        pdf.heading(part.replace("_", " ").capitalize(), 12)
+        text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+        pdf.set_font(FONT, "", 8)
+        pdf.multi_cell(0, 3.8, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())

@@ -10,8 +10,9 @@ refused to everyone.
 | read_only     | GET       | -        | GET              | GET     |
 | evaluate_only | GET       | POST     | -                | GET     |
 
-Signed-in users with a membership act with the full scope. The catalogues are public (anonymous GET allowed);
-everything else needs a token or a signed-in member. Denials: no or bad credentials 401, scope 403.
+Signed-in users with a membership act with the full scope, except that a caseworker may not DELETE a screening
+(review D11: deletion is a supervisor's or organisation admin's action). The catalogues are public (anonymous GET
+allowed); everything else needs a token or a signed-in member. Denials: no or bad credentials 401, scope 403.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from rest_framework import permissions
 
 from .auth import request_actor
-from .models import Scope
+from .models import Role, Scope
 
 CATALOGUE, EVALUATE, SCREENINGS, ACCOUNT = "catalogue", "evaluate", "screenings", "account"
 AREAS = (CATALOGUE, EVALUATE, SCREENINGS, ACCOUNT)
@@ -59,4 +60,12 @@ class ScopePermission(permissions.BasePermission):
             if getattr(request.user, "is_authenticated", False):
                 self.message = "This account does not belong to an organisation."
             return False
+        if actor.client is None and not role_allows(actor.role, area, request.method):
+            self.message = "A caseworker cannot delete screenings: ask a supervisor or an organisation admin."
+            return False
         return scope_allows(actor.scope, area, request.method)
+
+
+def role_allows(role: str | None, area: str, method: str) -> bool:
+    """What a signed-in member's role allows through the API, on top of the full scope."""
+    return not (role == Role.CASEWORKER and area == SCREENINGS and method.upper() == "DELETE")

@@ -87,6 +87,60 @@ def screening_assessment_history(*, screening: Screening) -> list[dict]:
     return history
 
 
+def screening_subject_access(*, screening: Screening) -> dict:
+    """Everything stored about one screening, for the claimant's subject access request (GDPR Art. 15)."""
+    from .models import AssessmentRecord, AuditEvent
+
+    return {
+        "screening": {
+            "id": str(screening.id),
+            "reference": screening.reference,
+            "organisation": screening.organisation.name,
+            "language": screening.language,
+            "respondent": screening.respondent,
+            "status": screening.status,
+            "country_of_origin": screening.country_of_origin,
+            "apply_country_profile": screening.apply_country_profile,
+            "version": screening.version,
+            "ruleset": {"version": screening.ruleset_version, "sha256": screening.ruleset_sha256},
+            "created_at": screening.created_at,
+            "created_by": actor_label_of(screening.created_by_user, screening.created_by_client),
+            "updated_at": screening.updated_at,
+            "updated_by": actor_label_of(screening.updated_by_user, screening.updated_by_client),
+        },
+        "answers": screening.answers,
+        "set_aside_answers": screening.set_aside_answers,
+        "assessment": screening.assessment,
+        "country_profile_used": screening.country_profile_used,
+        "assessment_history": [
+            {
+                "ruleset": {"version": record.ruleset_version, "sha256": record.ruleset_sha256},
+                "assessed_at": record.assessed_at,
+                "assessed_by": record.assessed_by,
+                "superseded_at": record.superseded_at,
+                "superseded_by": record.superseded_by,
+                "outcomes": record.outcomes,
+                "answers": record.answers,
+                "country_profile_used": record.country_profile_used,
+                "changes": record.changes,
+            }
+            for record in AssessmentRecord.objects.filter(screening=screening)
+        ],
+        "audit_events": [
+            {
+                "at": event.at,
+                "action": event.action,
+                "actor": event.actor_label,
+                "ip_address": event.ip_address,
+                "detail": event.detail,
+            }
+            for event in AuditEvent.objects.filter(
+                organisation=screening.organisation, screening_id=screening.id
+            ).order_by("at", "id")
+        ],
+    }
+
+
 def actor_label_of(user, client) -> str:
     """`partner:<client>` or `user:<username>` (as Actor.label), for a stored user/client pair."""
     if client is not None:

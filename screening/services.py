@@ -452,9 +452,12 @@ def screening_delete(
     audit_record(actor=actor, screening_id=screening_id, action=AuditAction.DELETED, detail=detail)
 
 
-def screening_viewed(*, actor: Actor, screening: Screening, exported: bool = False) -> None:
+def screening_viewed(*, actor: Actor, screening: Screening, exported: bool = False, detail: dict | None = None) -> None:
     audit_record(
-        actor=actor, screening_id=screening.id, action=AuditAction.EXPORTED if exported else AuditAction.VIEWED
+        actor=actor,
+        screening_id=screening.id,
+        action=AuditAction.EXPORTED if exported else AuditAction.VIEWED,
+        detail=detail,
     )
 
 

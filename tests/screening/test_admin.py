@@ -231,7 +231,16 @@ def form_data(profile, values) -> dict:
     return {"name": profile.name, "reviewed": "2026-03-01", "summary": "", "values": json.dumps(values)}
 
 
-def test_staff_edit_country_profile_values_as_json_with_history(client, world, profile):
+def make_country_editor(user):
+    from django.contrib.auth.models import Group
+
+    from screening.admin import COUNTRY_EDITORS_GROUP
+
+    user.groups.add(Group.objects.get(name=COUNTRY_EDITORS_GROUP))
+
+
+def test_country_editors_edit_country_profile_values_as_json_with_history(client, world, profile):
+    make_country_editor(world["supervisor"])
     client.force_login(world["supervisor"])
     status, html = page(client, url("countryprofile_changelist"))
     assert status == 200 and "Jan. 15, 2026" in html  # the reviewed date
@@ -257,6 +266,7 @@ def test_staff_edit_country_profile_values_as_json_with_history(client, world, p
     ],
 )
 def test_invalid_country_profile_values_are_refused(client, world, profile, values):
+    make_country_editor(world["supervisor"])
     client.force_login(world["supervisor"])
     response = client.post(url("countryprofile_change", "RU"), form_data(profile, values))
     assert response.status_code == 200  # the form again, with the problem

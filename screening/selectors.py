@@ -163,7 +163,7 @@ def country_profiles_all() -> dict[str, dict]:
 
 def screening_list(*, organisation: Organisation, filters: dict | None = None):
     """The organisation's screenings, newest first. filters: status, country_of_origin, outcome, strength,
-    created_after, created_before (datetimes), reference (exact)."""
+    created_after, created_before, updated_after (datetimes), reference (exact)."""
     filters = filters or {}
     qs = Screening.objects.filter(organisation=organisation)
     if filters.get("status"):
@@ -176,6 +176,8 @@ def screening_list(*, organisation: Organisation, filters: dict | None = None):
         qs = qs.filter(created_at__gte=filters["created_after"])
     if filters.get("created_before"):
         qs = qs.filter(created_at__lt=filters["created_before"])
+    if filters.get("updated_after"):
+        qs = qs.filter(updated_at__gt=filters["updated_after"])
     if filters.get("outcome") or filters.get("strength"):
         outcome_filter = {}
         if filters.get("outcome"):

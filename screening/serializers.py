@@ -138,6 +138,10 @@ class ScreeningFilterSerializer(StrictSerializer):
     created_before = serializers.DateTimeField(
         required=False, help_text="ISO 8601 date or date-time (UTC when no offset); exclusive."
     )
+    updated_after = serializers.DateTimeField(
+        required=False,
+        help_text="ISO 8601 date-time: screenings created or changed after it (exclusive), for incremental sync.",
+    )
     reference = serializers.CharField(required=False, max_length=100, help_text="Exact reference.")
     page = serializers.IntegerField(required=False, min_value=1, help_text="Page number (1-based).")
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, help_text="Default 50.")

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import apis, views
+from . import apis, job_apis, views
 
 app_name = "screening"
 
@@ -28,6 +28,9 @@ urlpatterns = [
         apis.ScreeningReassessApi.as_view(),
         name="api-screening-reassess",
     ),
+    path("api/v1/jobs/", job_apis.JobListApi.as_view(), name="api-jobs"),
+    path("api/v1/jobs/<str:job_id>/", job_apis.JobDetailApi.as_view(), name="api-job-detail"),
+    path("api/v1/jobs/<str:job_id>/results/", job_apis.JobResultsApi.as_view(), name="api-job-results"),
     # OpenAPI 3 schema and its documentation (Swagger UI from local static files: drf-spectacular-sidecar).
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="screening:api-schema"), name="api-docs"),

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from screening import services
-from screening.models import AuditEvent, Role, Screening
+from screening.models import AuditEvent, JobItem, Role, Screening
 
 from .conftest import VALID_ANSWERS, detail_url
 from .contract import check_response, openapi
@@ -40,6 +40,9 @@ OPERATIONS = {
     ("/api/v1/screenings/{screening_id}/", "delete"): "screening",
     ("/api/v1/screenings/{screening_id}/reassess/", "post"): "screening",
     ("/api/v1/screenings/{screening_id}/assessments/", "get"): "screening",
+    ("/api/v1/jobs/", "post"): "job",
+    ("/api/v1/jobs/{job_id}/", "get"): "job",
+    ("/api/v1/jobs/{job_id}/results/", "get"): "job",
 }
 
 # Every URL route under api/ (schema and docs included).
@@ -56,6 +59,9 @@ API_ROUTES = {
     "api/v1/screenings/<str:screening_id>/",
     "api/v1/screenings/<str:screening_id>/reassess/",
     "api/v1/screenings/<str:screening_id>/assessments/",
+    "api/v1/jobs/",
+    "api/v1/jobs/<str:job_id>/",
+    "api/v1/jobs/<str:job_id>/results/",
     "api/schema/",
     "api/docs/",
     "^api/",  # the catch-all: 404 with the error body
@@ -236,3 +242,33 @@ def test_account_operations_describe_the_caller_only(orgs, auth):
         assert getattr(b.api, method)(path).json()["organisation"] == "Org B"
         covered.add((path, method))
     assert covered == {op for op, kind in OPERATIONS.items() if kind == "account"} and covered
+
+
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_a_never_reads_b_s_jobs_and_its_jobs_store_into_a(orgs, auth, django_capture_on_commit_callbacks):
+    a, b, _, _ = orgs
+    api = a.api if auth == "token" else _session_client(a.organisation)
+    with django_capture_on_commit_callbacks(execute=True):
+        b_job = b.api.post("/api/v1/jobs/", [{"reference": "b-job-ref", "answers": VALID_ANSWERS}], format="json")
+        a_job = api.post("/api/v1/jobs/", [{"answers": VALID_ANSWERS}], format="json", HTTP_IDEMPOTENCY_KEY="same")
+        # the same key as B used: A gets its own job, never B's
+        b_keyed = b.api.post("/api/v1/jobs/", [{"answers": VALID_ANSWERS}], format="json", HTTP_IDEMPOTENCY_KEY="same")
+    assert a_job.status_code == b_job.status_code == b_keyed.status_code == 202
+    assert a_job.json()["id"] != b_keyed.json()["id"] and "Idempotent-Replayed" not in b_keyed
+    a_item = JobItem.objects.get(job_id=a_job.json()["id"])
+    assert a_item.screening.organisation == a.organisation
+    covered = {("/api/v1/jobs/", "post")}
+    b_id = b_job.json()["id"]
+    for suffix, op in (("", "/api/v1/jobs/{job_id}/"), ("results/", "/api/v1/jobs/{job_id}/results/")):
+        response = api.get(f"/api/v1/jobs/{b_id}/{suffix}")
+        twin = api.get(f"/api/v1/jobs/{uuid.uuid4()}/{suffix}")
+        assert response.status_code == twin.status_code == 404
+        assert (
+            response.json()
+            == twin.json()
+            == {"code": "not_found", "message": "There is no job with this id.", "errors": []}
+        )
+        assert b.api.get(f"/api/v1/jobs/{b_id}/{suffix}").status_code == 200
+        check_response(response)
+        covered.add((op, "get"))
+    assert covered == {op for op, kind in OPERATIONS.items() if kind == "job"}

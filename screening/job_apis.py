@@ -53,6 +53,7 @@ class JobsJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         _refuse_over_limit((parser_context or {}).get("request"))
         data = super().parse(stream, media_type, parser_context)
+        _refuse_nul(data)
         if _has_lone_surrogate(data):
             raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).")
         return data
@@ -85,6 +86,7 @@ class JsonLinesParser(BaseParser):
                 message="The body is not valid JSON Lines: see `errors` (at most 20 lines listed); nothing was stored.",
                 errors=problems,
             )
+        _refuse_nul(items)
         if _has_lone_surrogate(items):
             raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).")
         return _JsonLines(items, rows)
@@ -100,6 +102,21 @@ class _JsonLines(list):
     def __init__(self, items, rows):
         super().__init__(items)
         self.rows = rows
+
+
+def _refuse_nul(data) -> None:
+    """PostgreSQL cannot store a NUL character in JSON: refuse such a body (400) rather than fail storing it."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                raise exceptions.ParseError("JSON parse error - a string holds a NUL character (\\u0000).")
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _refuse_over_limit(request) -> None:

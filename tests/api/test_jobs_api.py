@@ -163,3 +163,13 @@ def test_updated_after_lists_only_screenings_changed_since(make_partner):
     assert ids == {old["id"], new["id"]}
     bad = a.api.get("/api/v1/screenings/", {"updated_after": "yesterday"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "updated_after"
+
+
+def test_a_nul_character_is_refused_with_400_and_stores_nothing(make_partner):
+    a = make_partner("Org A")  # PostgreSQL cannot store it in JSON: it used to give a 500 there
+    response = a.api.post("/api/v1/jobs/", [{"reference": "a\x00b", "answers": {}}], format="json")
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+    body = (json.dumps({"answers": {"x\x00": 1}}) + "\n").encode()
+    response = a.api.generic("POST", "/api/v1/jobs/", body, content_type="application/x-ndjson")
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+    assert Job.objects.count() == 0

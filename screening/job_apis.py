@@ -24,7 +24,7 @@ from .job_serializers import JobResultPageSerializer, JobResultSerializer, JobSe
 from .models import Job, JobSource
 from .openapi import RETRY_AFTER, error_responses
 from .permissions import SCREENINGS
-from .throttling import _has_lone_surrogate
+from .throttling import _too_deep, _tree_problem
 
 DEFAULT_MAX_JOB_BODY_BYTES = 200 * 1024 * 1024
 IDEMPOTENCY_KEY_MAX = 200
@@ -54,8 +54,7 @@ class JobsJSONParser(JSONParser):
         _refuse_over_limit((parser_context or {}).get("request"))
         data = super().parse(stream, media_type, parser_context)
         _refuse_nul(data)
-        if _has_lone_surrogate(data):
-            raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).")
+        _refuse_bad_tree(data)
         return data
 
 
@@ -87,8 +86,7 @@ class JsonLinesParser(BaseParser):
                 errors=problems,
             )
         _refuse_nul(items)
-        if _has_lone_surrogate(items):
-            raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).")
+        _refuse_bad_tree(items)
         return _JsonLines(items, rows)
 
 
@@ -102,6 +100,15 @@ class _JsonLines(list):
     def __init__(self, items, rows):
         super().__init__(items)
         self.rows = rows
+
+
+def _refuse_bad_tree(data) -> None:
+    """The API's own checks (screening/throttling.py): nesting depth, unpaired surrogates."""
+    problem = _tree_problem(data)
+    if problem == "depth":
+        raise _too_deep()
+    if problem == "surrogate":
+        raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).")
 
 
 def _refuse_nul(data) -> None:

@@ -19,7 +19,7 @@ class Reason:
     """One condition of the rule that held: a question's answer, or an earlier outcome."""
 
     condition: dict  # the normalised leaf, e.g. {"q": "military_situation", "in": [...]}
-    holds: str  # "true", or "unknown" (a missing answer that keeps the rule open)
+    holds: str  # "true"; "unknown" (a missing answer keeps it open); "false" (why not strong, not met)
     negated: bool = False  # the rule needed this condition to be false
     question: str | None = None
     answer: Any = None
@@ -48,6 +48,8 @@ class OutcomeResult:
     reasons: tuple[Reason, ...] = ()
     evidence: tuple[str, ...] = ()
     downgraded_by: str | None = None  # "P1" when post-processing lowered the strength
+    why: tuple[Reason, ...] = ()  # the conditions of the firing conjuncts, asked questions only, no repeats
+    why_not_strong: tuple[Reason, ...] = ()  # the strong_if conditions that are false or unknown
 
     def as_dict(self, *, detail: bool = True) -> dict:
         out: dict[str, Any] = {
@@ -63,10 +65,33 @@ class OutcomeResult:
                 title=self.title,
                 rationale=self.rationale,
                 reasons=[r.as_dict() for r in self.reasons],
+                why=[r.as_dict() for r in self.why],
+                why_not_strong=[r.as_dict() for r in self.why_not_strong],
                 evidence=list(self.evidence),
                 downgraded_by=self.downgraded_by,
             )
         return out
+
+
+@dataclass(frozen=True)
+class NotMet:
+    """An outcome whose rule is relevant to the facts but did not fire: the conditions that failed, with the
+    answers that decided them ("considered, not met")."""
+
+    id: str
+    category: str
+    title: str
+    rules: tuple[str, ...]
+    failed: tuple[Reason, ...]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "category": self.category,
+            "title": self.title,
+            "rules": list(self.rules),
+            "failed": [r.as_dict() for r in self.failed],
+        }
 
 
 @dataclass(frozen=True)
@@ -77,6 +102,7 @@ class Assessment:
     unanswered: tuple[str, ...]
     country_profile_used: dict = field(default_factory=dict)  # {question: {value, source, date}}
     disclaimer: str = DISCLAIMER
+    not_met: tuple[NotMet, ...] = ()
 
     def outcome(self, outcome_id: str) -> OutcomeResult | None:
         return next((o for o in self.outcomes if o.id == outcome_id), None)
@@ -89,5 +115,6 @@ class Assessment:
         }
         if detail:
             out["country_profile_used"] = self.country_profile_used
+            out["not_met"] = [n.as_dict() for n in self.not_met]
             out["disclaimer"] = self.disclaimer
         return out

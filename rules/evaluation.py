@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import conditions as c
-from .assessment import Assessment, OutcomeResult, Reason
+from . import explain as x
+from .assessment import Assessment, NotMet, OutcomeResult, Reason
 from .engine import Fired, engine_for
 from .loader import load_ruleset
 from .model import Ruleset
@@ -67,8 +68,15 @@ def evaluate_checked(
         statuses = questionnaire.statuses(normalised)
     engine = engine_for(ruleset)
     fired = engine.run(statuses, normalised)
+    value = None
+    if explain:
+        # Outcome leaves read the strengths the rules saw, before post-processing P1 lowered any.
+        emitted = {oid: "strong" if f.downgraded_by == "P1" else f.strength for oid, f in fired.items()}
+        value = x.leaf_values(statuses, normalised, emitted)
     outcomes = tuple(
-        _outcome_result(ruleset, engine.compiled if explain else None, fired[oid], statuses, normalised, used, fired)
+        _outcome_result(
+            ruleset, engine.compiled if explain else None, fired[oid], statuses, normalised, used, fired, value
+        )
         for oid in sorted(fired)
     )
     unanswered = tuple(q.id for q in questionnaire.questions if statuses[q.id] == c.MISS and q.id not in normalised)
@@ -78,15 +86,22 @@ def evaluate_checked(
         outcomes=outcomes,
         unanswered=unanswered,
         country_profile_used=used,
+        not_met=_not_met(ruleset, fired, statuses, normalised, used, value) if explain else (),
     )
 
 
-def _outcome_result(ruleset, compiled, result: Fired, statuses, answers, used, fired) -> OutcomeResult:
+def _outcome_result(ruleset, compiled, result: Fired, statuses, answers, used, fired, value) -> OutcomeResult:
     outcome = ruleset.outcomes[result.outcome]
     rule = ruleset.rule_by_id[result.rule]
     missing: tuple[str, ...] = ()
     if result.strength == "needs_information":
         missing = tuple(q for q in rule.when_questions if statuses[q] == c.MISS)
+    reasons = _reasons(compiled, result, statuses, answers, used, fired) if compiled else ()
+    why = tuple(r for r in reasons if r.question is None or statuses[r.question] != c.NA)
+    why_not_strong: tuple[Reason, ...] = ()
+    if compiled and result.downgraded_by is None:
+        leaves = x.why_not_strong(rule, value, statuses)
+        why_not_strong = tuple(_leaf_reason(leaf, statuses, answers, used, fired) for leaf in leaves)
     return OutcomeResult(
         id=outcome.id,
         category=outcome.category,
@@ -96,9 +111,57 @@ def _outcome_result(ruleset, compiled, result: Fired, statuses, answers, used, f
         citations=outcome.citation_dicts,
         rules=(rule.id,),
         rationale=rule.rationale,
-        reasons=_reasons(compiled, result, statuses, answers, used, fired) if compiled else (),
+        reasons=reasons,
         evidence=outcome.evidence,
         downgraded_by=result.downgraded_by,
+        why=why,
+        why_not_strong=why_not_strong,
+    )
+
+
+def _leaf_reason(leaf: x.Leaf, statuses, answers, used, fired) -> Reason:
+    """A deciding leaf of a tree walk (why not strong, not met) as a Reason, with the answer that decided it."""
+    holds = {c.TRUE: "true", c.FALSE: "false", c.UNKNOWN: "unknown"}[leaf.value]
+    if "q" in leaf.leaf:
+        qid = leaf.leaf["q"]
+        ok = statuses[qid] == c.OK
+        return Reason(
+            condition=leaf.leaf,
+            holds=holds,
+            negated=leaf.negated,
+            question=qid,
+            answer=answers.get(qid) if ok else None,
+            source=None if not ok else ("country_profile" if qid in used else "answer"),
+        )
+    ids = leaf.leaf.get("outcome_any") or [leaf.leaf.get("outcome")]
+    emitted = [o for o in ids if o in fired]
+    return Reason(condition=leaf.leaf, holds=holds, negated=leaf.negated, outcome=",".join(emitted) or None)
+
+
+def _not_met(ruleset: Ruleset, fired, statuses, answers, used, value) -> tuple[NotMet, ...]:
+    """Outcomes no rule emitted whose rule is relevant to these facts, with the conditions that failed."""
+    failures: dict[str, tuple[list[str], list[Reason], set]] = {}
+    for rule in ruleset.rules:
+        if rule.outcome in fired:
+            continue
+        failed = x.relevant_failure(rule, value, statuses)
+        if failed is None:
+            continue
+        rules, reasons, seen = failures.setdefault(rule.outcome, ([], [], set()))
+        rules.append(rule.id)
+        for leaf in failed:
+            if leaf.key not in seen:
+                seen.add(leaf.key)
+                reasons.append(_leaf_reason(leaf, statuses, answers, used, fired))
+    return tuple(
+        NotMet(
+            id=oid,
+            category=ruleset.outcomes[oid].category,
+            title=ruleset.outcomes[oid].title,
+            rules=tuple(rules),
+            failed=tuple(reasons),
+        )
+        for oid, (rules, reasons, _) in failures.items()
     )
 
 

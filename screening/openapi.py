@@ -154,12 +154,32 @@ _OUTCOME = {
     "evidence": ["Documentation of fines", "Records of repeated punishment"],
     "downgraded_by": None,
 }
+_OUTCOME["why"] = _OUTCOME["reasons"]
+_OUTCOME["why_not_strong"] = []
+
+_NOT_MET = {
+    "id": "act_9_2_c_disproportionate_or_discriminatory_punishment",
+    "category": "persecution_act",
+    "title": "Disproportionate or discriminatory prosecution or punishment",
+    "rules": ["R05"],
+    "failed": [
+        {
+            "condition": {"q": "coi_penalty_assessment", "in": ["disproportionate", "applied_more_harshly_to_group"]},
+            "holds": "false",
+            "negated": False,
+            "question": "coi_penalty_assessment",
+            "answer": "proportionate",
+            "source": "country_profile",
+        }
+    ],
+}
 
 EXAMPLE_ASSESSMENT = {
     "ruleset": _RULESET,
     "outcomes": [_OUTCOME],
     "unanswered": ["has_other_nationality", "gender", "feared_consequences"],
     "country_profile_used": {},
+    "not_met": [_NOT_MET],
     "disclaimer": "This is a screening of candidate grounds for a caseworker to examine. It is not a decision ...",
 }
 

@@ -112,14 +112,16 @@ def _outcome(pdf: MemoPDF, outcome: dict[str, Any]) -> None:
             if citation["qr_note"]:
                 text += f" ({citation['qr_note']})"
             pdf.bullet(text)
-    if outcome["rules"]:
-        pdf.label(_("Rule that fired") if len(outcome["rules"]) == 1 else _("Rules that fired"))
-        for rule in outcome["rules"]:
-            pdf.bullet(f"{rule['id']}: {rule['rationale']}")
-    if outcome["reasons"]:
-        pdf.label(_("Why: the conditions that held"))
-        for reason in outcome["reasons"]:
-            pdf.bullet(reason["text"])
+    if outcome["why"]:
+        pdf.label(_("Why"))
+        for line in outcome["why"]:
+            pdf.bullet(line["text"])
+    for rule in outcome["rules"][:1]:
+        pdf.para(rule["rationale"], indent=INDENT)
+    if outcome["why_not_strong"]:
+        pdf.label(_("Why it is not strong"))
+        for line in outcome["why_not_strong"]:
+            pdf.bullet(line["text"])
     if outcome["strength"] == "needs_information":
         pdf.label(_("Information still missing"))
         if outcome["missing"]:
@@ -167,6 +169,12 @@ def memo_pdf(memo: dict[str, Any], *, compress: bool = True) -> bytes:
             pdf.boxed(_("Exclusion review first."), memo["exclusion_note"])
         for outcome in group["outcomes"]:
             _outcome(pdf, outcome)
+    if memo.get("not_met"):
+        pdf.heading(_("Considered and not met"), 12)
+        for item in memo["not_met"]:
+            pdf.label(item["title"])
+            for line in item["failed"]:
+                pdf.bullet(line["text"])
     if memo["unanswered"]:
         pdf.heading(_("Questions not answered yet"), 12)
         for question in memo["unanswered"]:

@@ -199,7 +199,7 @@ class CitationSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     condition = serializers.DictField(help_text="The rule's condition (see rules/README.md).")
-    holds = _choice([("true", "true"), ("unknown", "unknown")])
+    holds = _choice([("true", "true"), ("unknown", "unknown"), ("false", "false")])
     negated = serializers.BooleanField()
     question = serializers.CharField(required=False)
     answer = serializers.JSONField(required=False, help_text="The answer that made the condition hold (or null).")
@@ -218,9 +218,29 @@ class OutcomeResultSerializer(serializers.Serializer):
     rules = serializers.ListField(child=serializers.CharField())
     title = serializers.CharField()
     rationale = serializers.CharField()
-    reasons = ReasonSerializer(many=True)
+    reasons = ReasonSerializer(many=True, help_text="Every condition of the firing conjuncts (kept as it was).")
+    why = ReasonSerializer(
+        many=True,
+        help_text="Why it holds: the conditions of the firing conjuncts, without conditions on questions that were "
+        "not asked and without repeats. `holds` is `true`, or `unknown` for needs_information.",
+    )
+    why_not_strong = ReasonSerializer(
+        many=True,
+        help_text="Why it is not strong: the `strong_if` conditions that are false or unknown (`holds`), with the "
+        "answers that decided them. Empty for a strong outcome, one without `strong_if`, or one lowered by P1.",
+    )
     evidence = serializers.ListField(child=serializers.CharField())
     downgraded_by = serializers.CharField(allow_null=True, help_text="`P1` when post-processing lowered it.")
+
+
+class NotMetSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The outcome considered and not met.")
+    category = serializers.CharField()
+    title = serializers.CharField()
+    rules = serializers.ListField(child=serializers.CharField(), help_text="Its rules that did not fire.")
+    failed = ReasonSerializer(
+        many=True, help_text="The conditions that failed (`holds` false or unknown), with the deciding answers."
+    )
 
 
 class ProfileValueSerializer(serializers.Serializer):
@@ -240,6 +260,13 @@ class AssessmentSerializer(serializers.Serializer):
         child=ProfileValueSerializer(), help_text="Answers filled from the country profile."
     )
     disclaimer = serializers.CharField()
+    not_met = NotMetSerializer(
+        many=True,
+        required=False,
+        help_text="Considered and not met: outcomes whose rule is relevant to the facts (one of its conditions on an "
+        "answered question holds) but failed on an answer. Absent from assessments stored before explanations "
+        "were added.",
+    )
 
 
 @extend_schema_field(AssessmentSerializer(allow_null=True))

@@ -27,7 +27,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from rules import DISCLAIMER
-from rules import conditions as c
 from rules.model import Question, Ruleset
 from rules.translations import Translation, translation_for
 
@@ -37,6 +36,7 @@ from ..interview import CLAIMANT
 from ..models import Respondent, Screening
 from ..selectors import active_ruleset, screening_ruleset
 from .access import screening_for
+from .explanations import explanation_lines
 
 EXCLUSION_PREFIX = "flag_exclusion_review_"
 # The groups of the result page, in display order (P2: exclusion review first).
@@ -154,40 +154,6 @@ class Texts:
         return str(value)
 
 
-# ---- reasons -----------------------------------------------------------------------------------------------
-
-
-def _condition_text(texts: Texts, question: Question | None, leaf: dict) -> str:
-    """What a question leaf asks for, e.g. "one of: A; B", "at least 2 of: …", "under 18"."""
-    try:
-        op = c.leaf_operator(leaf)
-    except ValueError:
-        return ""
-    operand = leaf[op]
-    if op == "eq":
-        return texts.value(question, operand)
-    if op == "ne":
-        return _("anything but %(value)s") % {"value": texts.value(question, operand)}
-    if op == "in":
-        if len(operand) == 1:
-            return texts.value(question, operand[0])
-        return _("one of: %(values)s") % {"values": texts.value(question, list(operand))}
-    if op == "any_of":
-        return _("any of: %(values)s") % {"values": texts.value(question, list(operand))}
-    if op == "only":
-        return _("only: %(values)s") % {"values": texts.value(question, list(operand))}
-    if op == "count_of":
-        return _("at least %(count)s of: %(values)s") % {
-            "count": leaf["gte"],
-            "values": texts.value(question, list(operand)),
-        }
-    if op == "lt":
-        return _("under %(value)s") % {"value": operand}
-    if op == "gte":
-        return _("%(value)s or more") % {"value": operand}
-    return ""
-
-
 def _profile_note(profile: dict | None) -> str:
     if not profile:
         return _("(from the country profile)")
@@ -195,80 +161,6 @@ def _profile_note(profile: dict | None) -> str:
         "source": profile.get("source", ""),
         "date": _date_text(profile.get("date")),
     }
-
-
-def reason_view(texts: Texts, reason: dict, profile_used: dict) -> dict[str, Any]:
-    """One condition that made the rule fire, readable: {negated, subject, condition, answer, note, profile, text}.
-
-    `text` is the whole reason as one line (the PDF uses it); the HTML emphasises the parts.
-    """
-    condition = reason.get("condition") or {}
-    negated = bool(reason.get("negated"))
-    unknown = reason.get("holds") == "unknown"
-    view: dict[str, Any] = {
-        "negated": negated,
-        "unknown": unknown,
-        "subject": "",
-        "condition": "",
-        "answer": "",
-        "note": "",
-        "profile": "",
-        "kind": "question",
-    }
-    if "q" in condition:
-        qid = condition["q"]
-        question = texts.ruleset.questionnaire.by_id.get(qid)
-        view["subject"] = texts.prompt(qid)
-        view["question"] = qid
-        if negated or unknown:
-            view["condition"] = _condition_text(texts, question, condition)
-        if unknown:
-            view["note"] = _("not known yet")
-        elif reason.get("answer") is None:
-            view["note"] = _("the question does not apply")
-        else:
-            view["answer"] = texts.value(question, reason.get("answer"))
-        if reason.get("source") == "country_profile":
-            view["profile"] = _profile_note(profile_used.get(qid))
-    elif "outcome" in condition or "outcome_any" in condition:
-        view["kind"] = "outcome"
-        if negated:
-            ids = condition.get("outcome_any") or [condition.get("outcome")]
-        else:
-            ids = [i for i in (reason.get("outcome") or "").split(",") if i] or (
-                condition.get("outcome_any") or [condition.get("outcome")]
-            )
-        titles = [texts.outcome(i)["title"] for i in ids if i]
-        subject = "; ".join(titles)
-        if len(titles) > 1 and negated:
-            subject = _("any of: %(values)s") % {"values": subject}
-        if condition.get("strength") == "strong":
-            subject = _("%(outcome)s (strong)") % {"outcome": subject}
-        view["subject"] = _("Outcome: %(outcome)s") % {"outcome": subject}
-        if unknown:
-            view["note"] = _("needs information")
-    else:
-        view["subject"] = _("Always applies")
-    view["text"] = reason_text(view)
-    return view
-
-
-def reason_text(view: dict) -> str:
-    text = view["subject"]
-    if view["negated"]:
-        text = _("not: %(condition)s") % {"condition": text}
-    if view["condition"]:
-        text += " — " + view["condition"]
-    if view["answer"]:
-        if view["negated"]:
-            text += " " + _("(answer: %(answer)s)") % {"answer": view["answer"]}
-        else:
-            text += " — " + view["answer"]
-    if view["note"]:
-        text += " (" + view["note"] + ")"
-    if view["profile"]:
-        text += " " + view["profile"]
-    return text
 
 
 # ---- outcomes ----------------------------------------------------------------------------------------------
@@ -293,8 +185,15 @@ def _qr_text(qr: str | None) -> str:
     return re.sub(r"^QR\s+", "", qr)
 
 
-def outcome_view(texts: Texts, screening: Screening, stored: dict, profile_used: dict) -> dict[str, Any]:
+def outcome_view(
+    texts: Texts, screening: Screening, stored: dict, profile_used: dict, strengths: dict[str, str] | None = None
+) -> dict[str, Any]:
     oid = stored["id"]
+    strengths = strengths if strengths is not None else {oid: stored.get("strength", "")}
+
+    def profile_note(qid):
+        return _profile_note(profile_used.get(qid))
+
     text = texts.outcome(oid, stored)
     rules_fired = []
     for rule_id in stored.get("rules") or []:
@@ -334,7 +233,13 @@ def outcome_view(texts: Texts, screening: Screening, stored: dict, profile_used:
             for cit in stored.get("citations") or []
         ],
         "rules": rules_fired,
-        "reasons": _unique(reason_view(texts, r, profile_used) for r in stored.get("reasons") or []),
+        # Stored before explanations existed: the reasons are the firing conditions (why), unfiltered.
+        "why": explanation_lines(
+            texts, stored.get("why", stored.get("reasons")) or [], strengths=strengths, profile_note=profile_note
+        ),
+        "why_not_strong": explanation_lines(
+            texts, stored.get("why_not_strong") or [], strengths=strengths, profile_note=profile_note, kind="why_not"
+        ),
         "missing": missing,
         "evidence": text["evidence"] or list(stored.get("evidence") or []),
         "downgraded_by": stored.get("downgraded_by") or "",
@@ -342,16 +247,27 @@ def outcome_view(texts: Texts, screening: Screening, stored: dict, profile_used:
     }
 
 
-def _unique(reasons) -> list[dict]:
-    """Reasons in order, without repeats: two conditions on one question (say, two option lists of a multiple
-    choice) read the same once rendered."""
-    seen: set[str] = set()
-    out = []
-    for reason in reasons:
-        if reason["text"] not in seen:
-            seen.add(reason["text"])
-            out.append(reason)
-    return out
+def not_met_views(texts: Texts, assessment: dict, strengths: dict, profile_used: dict) -> list[dict[str, Any]]:
+    """The outcomes considered and not met, acts and Convention reasons first, each with the deciding answers."""
+    order = {g: i for i, g in enumerate(("persecution_act", "convention_ground", "subsidiary_protection"))}
+    views = []
+    for stored in assessment.get("not_met") or []:
+        views.append(
+            {
+                "id": stored["id"],
+                "category": stored.get("category", ""),
+                "title": texts.outcome(stored["id"], stored)["title"],
+                "rules": stored.get("rules") or [],
+                "failed": explanation_lines(
+                    texts,
+                    stored.get("failed") or [],
+                    strengths=strengths,
+                    profile_note=lambda qid: _profile_note(profile_used.get(qid)),
+                    kind="failed",
+                ),
+            }
+        )
+    return sorted(views, key=lambda v: order.get(v["category"], 9))
 
 
 def group_of(outcome: dict) -> str:
@@ -368,7 +284,9 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
     texts = Texts(ruleset, language or get_language())
     assessment = screening.assessment or {}
     profile_used = assessment.get("country_profile_used") or screening.country_profile_used or {}
-    outcomes = [outcome_view(texts, screening, o, profile_used) for o in assessment.get("outcomes") or []]
+    stored_outcomes = assessment.get("outcomes") or []
+    strengths = {o["id"]: o.get("strength", "") for o in stored_outcomes}
+    outcomes = [outcome_view(texts, screening, o, profile_used, strengths) for o in stored_outcomes]
     grouped: dict[str, list] = {g: [] for g in GROUPS}
     for outcome in outcomes:
         grouped[group_of(outcome)].append(outcome)
@@ -389,6 +307,7 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
         "disclaimer": disclaimer(),
         "groups": groups,
         "outcome_count": len(outcomes),
+        "not_met": not_met_views(texts, assessment, strengths, profile_used),
         "has_exclusion": has_exclusion,
         "has_grounds": has_grounds,
         "exclusion_note": _(

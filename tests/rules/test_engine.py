@@ -10,9 +10,9 @@ import pytest
 from rules import engine as engine_module
 from rules import evaluate
 from rules.compiler import DURABLE_ALPHA_STACK
-from rules.conditions import MISS, NA, OK
+from rules.conditions import MISS, NA, OK, leaf_key
 from rules.engine import EngineError, engine_for
-from rules.oracle import oracle_outcomes
+from rules.oracle import oracle_evaluation, oracle_outcomes
 from rules.sampling import answer_sets, random_answers
 from rules.validation import validate_answers
 
@@ -56,6 +56,62 @@ def test_engine_agrees_with_the_oracle_on_random_answer_sets(ruleset):
         q.id for q in ruleset.questionnaire.questions if q.show_if is not None
     }
     assert set(emitted) == set(ruleset.outcomes)
+
+
+HOLDS = {"true": "true", "false": "false", "unknown": "unknown"}
+
+
+def _reason_keys(reasons) -> set:
+    return {(leaf_key(r.condition), r.negated, r.holds) for r in reasons}
+
+
+def _oracle_keys(found) -> set:
+    return {(leaf_key(leaf), negated, HOLDS[value]) for leaf, negated, value in found}
+
+
+def explanation_view(assessment) -> dict:
+    return {
+        "outcomes": {o.id: (_reason_keys(o.why), _reason_keys(o.why_not_strong)) for o in assessment.outcomes},
+        "not_met": {n.id: _reason_keys(n.failed) for n in assessment.not_met},
+    }
+
+
+def oracle_explanation_view(ruleset, answers) -> dict:
+    normalised, errors = validate_answers(ruleset.questionnaire, answers)
+    assert errors == []
+    results, not_met = oracle_evaluation(ruleset, normalised)
+    return {
+        "outcomes": {k: (_oracle_keys(v["why"]), _oracle_keys(v["why_not_strong"])) for k, v in results.items()},
+        "not_met": {k: _oracle_keys(v) for k, v in not_met.items()},
+    }
+
+
+def test_explanations_agree_with_the_oracle_on_random_answer_sets(ruleset):
+    """why (from the engine's firing conjuncts), why_not_strong and not_met against the oracle's plain reading
+    of the conditions; and the explanations mention no question that was not asked."""
+    mismatches = []
+    kinds = {"why": 0, "why_not_strong": 0, "not_met": 0, "false": 0, "unknown": 0}
+    for answers in answer_sets(ruleset.questionnaire, DIFFERENTIAL_SETS // 5, seed=20261206):
+        assessment = evaluate(answers, ruleset=ruleset)
+        got, want = explanation_view(assessment), oracle_explanation_view(ruleset, answers)
+        if got != want:
+            mismatches.append((answers, got, want))
+        statuses = ruleset.questionnaire.statuses(answers)
+        for outcome in assessment.outcomes:
+            for reason in (*outcome.why, *outcome.why_not_strong):
+                assert reason.question is None or statuses[reason.question] != NA
+            kinds["why"] += bool(outcome.why)
+            kinds["why_not_strong"] += bool(outcome.why_not_strong)
+            kinds["unknown"] += any(r.holds == "unknown" for r in outcome.why)
+        kinds["not_met"] += len(assessment.not_met)
+        kinds["false"] += sum(r.holds == "false" for n in assessment.not_met for r in n.failed)
+    assert mismatches[:3] == []
+    assert all(kinds.values()), kinds  # every kind of explanation was exercised
+
+
+def test_explanations_are_deterministic(ruleset):
+    for answers in answer_sets(ruleset.questionnaire, 50, seed=3):
+        assert evaluate(answers, ruleset=ruleset).as_dict() == evaluate(answers, ruleset=ruleset).as_dict()
 
 
 def test_the_real_ruleset_stays_within_durables_limits(ruleset):

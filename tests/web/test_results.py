@@ -118,40 +118,71 @@ def test_no_exclusion_note_without_an_exclusion_flag(member, actor):
     assert "cannot be relied on until exclusion is cleared" not in html
 
 
-def test_reasons_show_prompt_and_answer_labels_and_negations(member, actor, ruleset):
+def test_reasons_are_plain_sentences_with_prompt_and_answer_labels(member, actor, ruleset):
     screening = make(actor, "pub-01")
     html = html_of(member, screening)
     question = ruleset.questionnaire.by_id["military_situation"]
     option = next(o for o in question.options if o.id == "summoned_did_not_report")
     assert escape(question.caseworker_prompt) in html
     assert f"— <strong>{escape(option.caseworker_label)}</strong>" in html
-    # pub-01's rules need "not: reasons_for_refusal only …" style conditions: phrased "not: …"
-    negated = [
-        r for o in screening.assessment["outcomes"] for r in o["reasons"] if r["negated"] and "q" in r["condition"]
-    ]
+    # conditions the rule needs false read as the answer given, never as notation
+    negated = [r for o in screening.assessment["outcomes"] for r in o["why"] if r["negated"] and "q" in r["condition"]]
     assert negated
-    assert (
-        "<strong>not:</strong> " + escape(ruleset.questionnaire.by_id[negated[0]["question"]].caseworker_prompt) in html
-    )
-    # an earlier outcome as a condition is named by its title
-    chained = [r for o in screening.assessment["outcomes"] for r in o["reasons"] if r.get("outcome")]
+    assert escape(ruleset.questionnaire.by_id[negated[0]["question"]].caseworker_prompt) in html
+    page = visible_text(html)
+    for notation in ("not:", "only:", "any of:", "Outcome:"):
+        assert notation not in page
+    # an earlier outcome as a condition is named by its title and its strength in words
+    chained = [(o, r) for o in screening.assessment["outcomes"] for r in o["why"] if r.get("outcome")]
     assert chained
-    first = chained[0]["outcome"].split(",")[0]
-    assert "Outcome: " + escape(ruleset.outcomes[first].title) in html
+    first = chained[0][1]["outcome"].split(",")[0]
+    strength = next(o["strength"] for o in screening.assessment["outcomes"] if o["id"] == first)
+    words = {"strong": "strong", "arguable": "arguable", "needs_information": "needs information"}[strength]
+    assert escape(f"{ruleset.outcomes[first].title} ({words})") in html
     # booleans read Yes / No, and the citations name the Regulation's article
     assert "— <strong>Yes</strong>" in html
     assert "QR Art " in html  # 1.1.0 cites the Regulation first, the Directive in brackets
 
 
-def test_the_rule_and_its_rationale_and_the_evidence_are_shown(member, actor, ruleset):
+def visible_text(html: str) -> str:
+    """The page text outside the "technical details" disclosures."""
+    html = re.sub(r'<details class="rs-technical">.*?</details>', "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_rule_ids_are_only_in_the_technical_details(member, actor, ruleset):
     screening = make(actor, "pub-01")
     html = html_of(member, screening)
     outcome = screening.assessment["outcomes"][0]
     rule = ruleset.rule_by_id[outcome["rules"][0]]
-    assert f"<strong>{rule.id}</strong>" in html
     assert escape(rule.rationale) in html
+    assert re.search(r'<details class="rs-technical">.*?Rule ' + rule.id + r"\b", html, flags=re.S)
+    assert not re.search(r"\bR\d+[a-z]?\b", visible_text(html))
+    assert "decision model rule" not in visible_text(html)
     for item in ruleset.outcomes[outcome["id"]].evidence:
         assert escape(item) in html
+
+
+def test_why_not_strong_and_considered_not_met_are_shown(member, actor, ruleset):
+    """pub-02: the country profile's "punishment proportionate" rules out Art 9(2)(c); the page says so."""
+    screening = make(actor, "pub-02")
+    assessment = screening.assessment
+    not_met = {n["id"]: n for n in assessment["not_met"]}
+    act_c = not_met["act_9_2_c_disproportionate_or_discriminatory_punishment"]
+    assert [r["question"] for r in act_c["failed"]] == ["coi_penalty_assessment"]
+    assert act_c["failed"][0]["holds"] == "false"
+    html = html_of(member, screening)
+    prompt = escape(ruleset.questionnaire.by_id["coi_penalty_assessment"].caseworker_prompt)
+    section = html[html.index('id="not-met-act_9_2_c_disproportionate_or_discriminatory_punishment"') :]
+    section = section[: section.index("</li>\n")]
+    assert prompt in section
+    value = CASES["pub-02"]["answers"]["coi_penalty_assessment"]
+    label = ruleset.questionnaire.by_id["coi_penalty_assessment"]
+    label = next(o for o in label.options if o.id == value)
+    assert escape(label.caseworker_label or label.label) in section
+    arguable = [o for o in assessment["outcomes"] if o["why_not_strong"]]
+    assert arguable and all(o["strength"] != "strong" for o in arguable)
+    assert "Why it is not strong" in html
 
 
 @pytest.mark.parametrize("respondent", ["caseworker", "claimant"])
@@ -183,7 +214,7 @@ def test_reasons_from_the_country_profile_are_marked_with_source_and_date(member
     used = screening.assessment["country_profile_used"]
     assert used
     from_profile = [
-        r for o in screening.assessment["outcomes"] for r in o["reasons"] if r.get("source") == "country_profile"
+        r for o in screening.assessment["outcomes"] for r in o["why"] if r.get("source") == "country_profile"
     ]
     assert from_profile
     html = html_of(member, screening)
@@ -408,5 +439,8 @@ def test_the_same_condition_text_is_listed_once(actor):
     screening = make(actor, "pub-03")
     for group in results.result_context(screening, language="en")["groups"]:
         for outcome in group["outcomes"]:
-            texts = [r["text"] for r in outcome["reasons"]]
-            assert len(texts) == len(set(texts)), outcome["id"]
+            for kind in ("why", "why_not_strong"):
+                texts = [r["text"] for r in outcome[kind]]
+                assert len(texts) == len(set(texts)), outcome["id"]
+                questions = [r["question"] for r in outcome[kind] if r.get("question")]
+                assert len(questions) == len(set(questions)), outcome["id"]

@@ -1,0 +1,132 @@
+"""Explanations of an evaluation, three-valued and read from the rules: why an outcome holds, why it is not
+strong, and which outcomes were considered and not met.
+
+The conditions are walked as trees with the Kleene values of their leaves (rules.conditions). A node's
+"deciding" leaves are the ones that give it its value:
+* to show that a node holds (TRUE, or TRUE-or-UNKNOWN for needs_information): every child of an `all`, the
+  children of an `any` that hold;
+* to show that a node does not hold (FALSE, or FALSE-or-UNKNOWN): the children of an `all` that do not hold,
+  every child of an `any`;
+* `not` swaps the two and flips the leaf's `negated` mark.
+This is the union of the literals of the DNF conjuncts that fire (what the engine reports as `why`), which is
+what the differential test checks. Leaves on questions that were not asked (status na) are left out: an
+unasked question is never a reason a caseworker can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import conditions as c
+
+HOLDS = frozenset({c.TRUE})
+POSSIBLE = frozenset({c.TRUE, c.UNKNOWN})
+NOT_TRUE = frozenset({c.FALSE, c.UNKNOWN})
+EVERY = frozenset({c.TRUE, c.FALSE, c.UNKNOWN})  # every leaf, with its value
+_FLIP = {c.TRUE: c.FALSE, c.FALSE: c.TRUE, c.UNKNOWN: c.UNKNOWN}
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A deciding leaf: the condition, whether the rule needs it false (`negated`) and its value as the rule
+    reads it (TRUE/FALSE/UNKNOWN after negation)."""
+
+    leaf: dict
+    negated: bool
+    value: str
+
+    @property
+    def key(self) -> tuple[str, bool]:
+        return (c.leaf_key(self.leaf), self.negated)
+
+
+def node_value(cond: Mapping[str, Any], leaf_value: Callable[[Mapping[str, Any]], str]) -> str:
+    return c.evaluate(cond, leaf_value, leaf_value)
+
+
+def deciding_leaves(
+    cond: Mapping[str, Any], leaf_value: Callable[[Mapping[str, Any]], str], want: frozenset
+) -> list[Leaf]:
+    """The leaves that give `cond` a value in `want` (HOLDS, POSSIBLE or NOT_TRUE), deduplicated, in order."""
+    out: list[Leaf] = []
+    seen: set[tuple[str, bool]] = set()
+
+    def walk(node, want, negated):
+        if "all" in node or "any" in node:
+            children = node.get("all") or node.get("any")
+            positive = c.TRUE in want
+            take_every = ("all" in node) == positive
+            for child in children:
+                if take_every or node_value(child, leaf_value) in want:
+                    walk(child, want, negated)
+        elif "not" in node:
+            walk(node["not"], frozenset(_FLIP[v] for v in want), not negated)
+        elif "always" in node:
+            return
+        else:
+            value = leaf_value(node)
+            found = Leaf(dict(node), negated, _FLIP[value] if negated else value)
+            if found.key not in seen:
+                seen.add(found.key)
+                out.append(found)
+
+    walk(cond, want, False)
+    return out
+
+
+def question_leaf_values(statuses: Mapping[str, str], answers: Mapping[str, Any]):
+    def value(leaf):
+        return c.question_leaf_value(leaf, statuses[leaf["q"]], answers.get(leaf["q"]))
+
+    return value
+
+
+def leaf_values(statuses: Mapping[str, str], answers: Mapping[str, Any], emitted: Mapping[str, str]):
+    """One callback valuing question leaves (answers) and outcome leaves ({outcome: strength before P1})."""
+    question = question_leaf_values(statuses, answers)
+
+    def value(leaf):
+        if "q" in leaf:
+            return question(leaf)
+        if "outcome" in leaf or "outcome_any" in leaf:
+            return c.outcome_leaf_value(leaf, emitted)
+        return c.TRUE if leaf.get("always") else c.FALSE
+
+    return value
+
+
+def asked(leaf: Leaf, statuses: Mapping[str, str]) -> bool:
+    return "q" not in leaf.leaf or statuses.get(leaf.leaf["q"]) != c.NA
+
+
+def why_not_strong(rule, value, statuses) -> list[Leaf]:
+    """The strong_if conditions that are false or unknown (empty when strong_if holds or there is none)."""
+    if rule.strong_if is None or node_value(rule.strong_if, value) == c.TRUE:
+        return []
+    return [leaf for leaf in deciding_leaves(rule.strong_if, value, NOT_TRUE) if asked(leaf, statuses)]
+
+
+def relevant_failure(rule, value, statuses) -> list[Leaf] | None:
+    """For a rule whose `when` is not true and that emitted nothing: the failed conditions, when the rule is
+    relevant to these facts; None when it is not.
+
+    Relevant ("considered, not met"): the `when` is FALSE, at least one of its conditions on an answered
+    question holds (the facts point at it), and at least one failed condition is an answered question (an
+    answer decided it). A rule that fails only because an earlier outcome is absent is left out: that
+    outcome is listed in its own right.
+    """
+    if node_value(rule.when, value) != c.FALSE:
+        return None
+    failed = [leaf for leaf in deciding_leaves(rule.when, value, NOT_TRUE) if asked(leaf, statuses)]
+    if not any("q" in f.leaf and statuses[f.leaf["q"]] == c.OK and f.value == c.FALSE for f in failed):
+        return None
+    met = [
+        leaf
+        for leaf in deciding_leaves(rule.when, value, EVERY)
+        if "q" in leaf.leaf and statuses[leaf.leaf["q"]] == c.OK and leaf.value == c.TRUE
+    ]
+    if not met:
+        return None
+    return failed

@@ -602,6 +602,25 @@ class ScreeningReassessApi(ScreeningApiMixin, ApiView):
         )
 
 
+def idempotency_key_of(request, max_length: int = 255) -> str | None:
+    """The request's Idempotency-Key header (None without one); 400 naming the header unless it is 1 to
+    `max_length` visible ASCII characters. One rule for every endpoint that honours the header."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not re.fullmatch(rf"[!-~]{{1,{max_length}}}", key):
+        raise ApiError(
+            code=ApiErrorCode.INVALID_REQUEST,
+            message="The request is invalid: see `errors`.",
+            errors=[
+                error_item(
+                    code=ApiErrorCode.INVALID,
+                    field="Idempotency-Key",
+                    message=f"Idempotency-Key must be 1 to {max_length} visible ASCII characters.",
+                )
+            ],
+        )
+    return key
+
+
 class ScreeningBulkApi(ApiView):
     """Create up to 1,000 screenings. Each item is validated and stored on its own: valid items are stored even
     when others fail. Results are in input order: {index, id} or {index, errors}. Send an Idempotency-Key so that
@@ -617,19 +636,7 @@ class ScreeningBulkApi(ApiView):
         examples=BULK_EXAMPLES,
     )
     def post(self, request):
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not re.fullmatch(r"[!-~]{1,255}", key):
-            raise ApiError(
-                code=ApiErrorCode.INVALID_REQUEST,
-                message="The request is invalid: see `errors`.",
-                errors=[
-                    error_item(
-                        code=ApiErrorCode.INVALID,
-                        field="Idempotency-Key",
-                        message="Idempotency-Key must be 1 to 255 visible ASCII characters.",
-                    )
-                ],
-            )
+        key = idempotency_key_of(request)
         items = self.validated_items(request)
         if key is None:
             return Response(self.store(items, record=None))

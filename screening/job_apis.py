@@ -18,7 +18,7 @@ from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.response import Response
 
 from . import jobs
-from .apis import ApiView
+from .apis import ApiView, idempotency_key_of
 from .errors import ApiError, ApiErrorCode, error_item
 from .job_serializers import JobResultPageSerializer, JobResultSerializer, JobSerializer
 from .models import Job, JobSource
@@ -34,8 +34,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     description=(
-        f"Any unique string (at most {IDEMPOTENCY_KEY_MAX} characters), e.g. a UUID. Sending the same key again "
-        "creates nothing: the answer is the job first created with it (header `Idempotent-Replayed: true`)."
+        f"A unique value of yours (1-{IDEMPOTENCY_KEY_MAX} visible ASCII characters, e.g. a UUID). Sending the same "
+        "key again creates nothing: the answer is the job first created with it (header `Idempotent-Replayed: true`)."
     ),
 )
 LOCATION = OpenApiParameter(
@@ -198,13 +198,7 @@ class JobListApi(JobApiMixin, ApiView):
                 code=ApiErrorCode.TOO_MANY_ITEMS,
                 message=f"At most {jobs.MAX_JOB_ITEMS} items per job ({len(items)} sent); nothing was stored.",
             )
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > IDEMPOTENCY_KEY_MAX:
-            raise ApiError(
-                code=ApiErrorCode.INVALID_REQUEST,
-                message=f"Idempotency-Key must be at most {IDEMPOTENCY_KEY_MAX} characters.",
-                errors=[error_item(code=ApiErrorCode.MAX_LENGTH, message="Too long.", field="Idempotency-Key")],
-            )
+        key = idempotency_key_of(request, max_length=IDEMPOTENCY_KEY_MAX) or ""
         headers = {}
         try:
             job = jobs.job_create(

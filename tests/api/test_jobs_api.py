@@ -101,6 +101,16 @@ def test_the_same_idempotency_key_creates_one_job(make_partner):
     assert Job.objects.count() == 3
 
 
+@pytest.mark.parametrize("key", ["x" * 201, "two words", "ключ"])
+def test_an_invalid_idempotency_key_is_refused_naming_the_header(make_partner, key):
+    # The same rule as the bulk endpoint (visible ASCII), with this endpoint's length (the Job column's).
+    a = make_partner("Org A")
+    response = a.api.post("/api/v1/jobs/", public_items(2), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert Job.objects.count() == 0 and Screening.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [({"items": []}, "invalid_request"), ([], "invalid_request"), ("text", "invalid_request")],

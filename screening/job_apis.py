@@ -24,7 +24,7 @@ from .job_serializers import JobResultPageSerializer, JobResultSerializer, JobSe
 from .models import Job, JobSource
 from .openapi import RETRY_AFTER, error_responses
 from .permissions import SCREENINGS
-from .throttling import _too_deep, _tree_problem
+from .throttling import check_json_tree, too_deep_error
 
 DEFAULT_MAX_JOB_BODY_BYTES = 200 * 1024 * 1024
 IDEMPOTENCY_KEY_MAX = 200
@@ -52,9 +52,12 @@ class JobsJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         _refuse_over_limit((parser_context or {}).get("request"))
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:  # the C decoder's own limit on hostile nesting: 400, as the API's parser
+            raise too_deep_error() from None
         _refuse_nul(data)
-        _refuse_bad_tree(data)
+        check_json_tree(data)
         return data
 
 
@@ -86,7 +89,7 @@ class JsonLinesParser(BaseParser):
                 errors=problems,
             )
         _refuse_nul(items)
-        _refuse_bad_tree(items)
+        check_json_tree(items)
         return _JsonLines(items, rows)
 
 
@@ -100,15 +103,6 @@ class _JsonLines(list):
     def __init__(self, items, rows):
         super().__init__(items)
         self.rows = rows
-
-
-def _refuse_bad_tree(data) -> None:
-    """The API's own checks (screening/throttling.py): nesting depth, unpaired surrogates."""
-    problem = _tree_problem(data)
-    if problem == "depth":
-        raise _too_deep()
-    if problem == "surrogate":
-        raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).")
 
 
 def _refuse_nul(data) -> None:

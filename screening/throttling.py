@@ -115,16 +115,22 @@ class SizeLimitedJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise _too_deep() from None
-        problem = _tree_problem(data)
-        if problem == "surrogate":
-            raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).")
-        if problem == "depth":
-            raise _too_deep()
+            raise too_deep_error() from None
+        check_json_tree(data)
         return data
 
 
-def _too_deep() -> exceptions.ParseError:
+def check_json_tree(data) -> None:
+    """ParseError (400) if a parsed JSON document is nested deeper than MAX_JSON_DEPTH or holds an unpaired
+    surrogate: the API's own checks on any JSON it takes, whichever parser read it."""
+    problem = _tree_problem(data)
+    if problem == "surrogate":
+        raise exceptions.ParseError("JSON parse error - a string holds an unpaired surrogate (\\ud800-\\udfff).")
+    if problem == "depth":
+        raise too_deep_error()
+
+
+def too_deep_error() -> exceptions.ParseError:
     return exceptions.ParseError(f"JSON parse error - the document is nested more than {MAX_JSON_DEPTH} levels deep.")
 
 

@@ -183,3 +183,11 @@ def test_a_nul_character_is_refused_with_400_and_stores_nothing(make_partner):
     response = a.api.generic("POST", "/api/v1/jobs/", body, content_type="application/x-ndjson")
     assert response.status_code == 400 and response.json()["code"] == "parse_error"
     assert Job.objects.count() == 0
+
+
+def test_hostile_nesting_is_a_400_and_stores_nothing(make_partner):
+    a = make_partner("Org A")
+    body = "[" * 200_000 + "]" * 200_000
+    response = a.api.post("/api/v1/jobs/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+    assert Job.objects.count() == 0

@@ -89,15 +89,9 @@ def delete(request, screening_id):
 @require_safe
 @login_required
 def export_json(request, screening_id):
-    actor, screening = _managed_screening(request, screening_id)
-    services.screening_viewed(actor=actor, screening=screening, exported=True, detail={"format": "json"})
-    data = selectors.screening_subject_access(screening=screening)
-    response = HttpResponse(
-        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="screening-{screening.id}.json"'
-    return response
+    screening, data = _exported(request, screening_id, "json")
+    content = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    return _attachment(content, "application/json; charset=utf-8", f"screening-{screening.id}.json")
 
 
 @never_cache
@@ -106,9 +100,18 @@ def export_json(request, screening_id):
 def export_pdf(request, screening_id):
     from ..pdf import subject_access_pdf
 
+    screening, data = _exported(request, screening_id, "pdf")
+    return _attachment(subject_access_pdf(data), "application/pdf", f"screening-{screening.id}.pdf")
+
+
+def _exported(request, screening_id, fmt: str):
+    """The screening a supervisor exports, audited as `exported` with the format, and everything stored about it."""
     actor, screening = _managed_screening(request, screening_id)
-    services.screening_viewed(actor=actor, screening=screening, exported=True, detail={"format": "pdf"})
-    content = subject_access_pdf(selectors.screening_subject_access(screening=screening))
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="screening-{screening.id}.pdf"'
+    services.screening_viewed(actor=actor, screening=screening, exported=True, detail={"format": fmt})
+    return screening, selectors.screening_subject_access(screening=screening)
+
+
+def _attachment(content, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -7,6 +7,7 @@ so far. So one answer set always means the same thing, and the assessment record
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,8 +32,58 @@ def apply_country_profile(
         if any(statuses[qid] == c.NA for qid in answers):
             continue  # the default would hide an explicit answer: the explicit answer wins
         filled = candidate
-        used[question.id] = {k: default[k] for k in ("value", "source", "date") if k in default}
+        used[question.id] = {k: default[k] for k in PROVENANCE_KEYS if k in default}
     return filled, used
+
+
+# What a used default carries with it: the value and where it came from (profile, sources, dates, warnings).
+PROVENANCE_KEYS = ("value", "source", "date", "sources", "note", "contested", "profile", "reviewed")
+
+
+def source_citation(source: Mapping[str, Any]) -> str:
+    """One source as a line a caseworker can cite: "Title, Publisher" (the date is shown on its own)."""
+    return f"{source['title']}, {source['publisher']}"
+
+
+def normalise_values(values: Mapping[str, Mapping[str, Any]], *, code: str, reviewed: str) -> dict[str, dict]:
+    """A profile's values as stored: each entry keeps its structured `sources` and gains `source` (the sources
+    as one citation line), `date` (its newest source's date: the date the value is as old as), `profile` and
+    `reviewed`, so a value used anywhere carries its provenance without another look-up."""
+    out: dict[str, dict] = {}
+    for qid, entry in values.items():
+        sources = [{k: s[k] for k in ("title", "publisher", "date", "url") if s.get(k)} for s in entry["sources"]]
+        item = {
+            "value": entry["value"],
+            "sources": sources,
+            "source": "; ".join(source_citation(s) for s in sources),
+            "date": max(s["date"] for s in sources),
+            "profile": code,
+            "reviewed": str(reviewed),
+        }
+        if entry.get("note"):
+            item["note"] = entry["note"]
+        if entry.get("contested"):
+            item["contested"] = True
+        out[qid] = item
+    return out
+
+
+# A source must be a publication, never one of the project's own files, test cases or notes (review D5).
+PROJECT_REFERENCE = re.compile(
+    r"\bpub-\d+|cases-public|legal\.md|\.(?:ya?ml|md|py|json)\b|Refuge Screen baseline|\bS\d{1,3}\b|\brule \d+",
+    re.IGNORECASE,
+)
+
+
+def source_problems(source: Mapping[str, Any]) -> list[str]:
+    """Why a source is not one a caseworker can cite and find (empty when it is)."""
+    problems = []
+    for key in ("title", "publisher", "url"):
+        text = str(source.get(key) or "")
+        match = PROJECT_REFERENCE.search(text)
+        if match:
+            problems.append(f"source {key} {text!r} names a project file, test case or note ({match.group(0)!r})")
+    return problems
 
 
 def check_profiles(questionnaire: Questionnaire, document: Any) -> list[str]:
@@ -59,8 +110,12 @@ def check_profiles(questionnaire: Questionnaire, document: Any) -> list[str]:
                 problems.append(f"{code}: {qid} is answered by the claimant, not from country information")
             if _check_value(question, entry["value"])[1]:
                 problems.append(f"{code}: {qid}: {entry['value']!r} is not a valid answer")
-            if not is_iso_date(entry["date"]):
-                problems.append(f"{code}: {qid}: date {entry['date']!r} is not a real date (YYYY-MM-DD)")
+            if PROJECT_REFERENCE.search(entry.get("note") or ""):
+                problems.append(f"{code}: {qid}: the note names a project file, test case, note or rule")
+            for source in entry["sources"]:
+                if not is_iso_date(source["date"]):
+                    problems.append(f"{code}: {qid}: source date {source['date']!r} is not a real date (YYYY-MM-DD)")
+                problems += [f"{code}: {qid}: {p}" for p in source_problems(source)]
         if not is_iso_date(str(profile["reviewed"])):
             problems.append(f"{code}: reviewed {profile['reviewed']!r} is not a real date (YYYY-MM-DD)")
     return problems

@@ -186,10 +186,24 @@ RULESET = {
     },
 }
 
+# One citable COI source: a publication a caseworker can find (never a project file or a test case).
+COI_SOURCE = {
+    "type": "object",
+    "required": ["title", "publisher", "date"],
+    "additionalProperties": False,
+    "properties": {
+        "title": {"type": "string", "minLength": 3},
+        "publisher": {"type": "string", "minLength": 2},
+        "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+        "url": {"type": "string", "pattern": "^https://[^\\s]+$"},
+    },
+}
+
 COUNTRY_PROFILES = {
     "type": "object",
     "required": ["profiles"],
     "properties": {
+        "sources": {"type": "object", "additionalProperties": COI_SOURCE},  # the file's library (YAML anchors)
         "profiles": {
             "type": "array",
             "items": {
@@ -204,17 +218,23 @@ COUNTRY_PROFILES = {
                         "type": "object",
                         "additionalProperties": {
                             "type": "object",
-                            "required": ["value", "source", "date"],
+                            "required": ["value", "sources"],
                             "properties": {
                                 "value": {"type": ["string", "boolean", "integer"]},
-                                "source": {"type": "string", "minLength": 3},
-                                "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                                "sources": {"type": "array", "minItems": 1, "items": COI_SOURCE},
                                 "note": _TEXT,
+                                "contested": {"type": "boolean"},
+                                # Derived on loading (rules.profiles.normalise_values); accepted, then recomputed.
+                                "source": _TEXT,
+                                "date": _TEXT,
+                                "profile": _TEXT,
+                                "reviewed": _TEXT,
                             },
+                            "additionalProperties": False,
                         },
                     },
                 },
             },
-        }
+        },
     },
 }

@@ -28,7 +28,7 @@ from django.forms.fields import InvalidJSONInput
 from django.http import HttpResponseBadRequest
 from django.utils.html import format_html
 
-from rules.profiles import check_profiles
+from rules.profiles import check_profiles, normalise_values
 
 from .auth import Actor, client_ip
 from .models import AuditEvent, CountryProfile, Membership, Organisation, PartnerClient, Role, Screening
@@ -359,8 +359,10 @@ class PrettyJSONField(forms.JSONField):
 class CountryProfileForm(forms.ModelForm):
     values = PrettyJSONField(
         widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "class": "vLargeTextField", "spellcheck": "false"}),
-        help_text='JSON: {"question_id": {"value": ..., "source": "...", "date": "YYYY-MM-DD", "note": "..."}}. '
-        "Only the caseworker's COI questions; option ids as in the questionnaire.",
+        help_text='JSON: {"question_id": {"value": ..., "sources": [{"title": "...", "publisher": "...", '
+        '"date": "YYYY-MM-DD", "url": "https://..."}], "note": "...", "contested": false}}. '
+        "Only the caseworker's COI questions; option ids as in the questionnaire. Sources are publications a "
+        "caseworker can cite and find. source, date, profile and reviewed are recomputed on saving.",
     )
 
     class Meta:
@@ -382,6 +384,7 @@ class CountryProfileForm(forms.ModelForm):
         problems = check_profiles(active_ruleset().questionnaire, {"profiles": [profile]})
         if problems:
             raise ValidationError({"values": problems})
+        data["values"] = normalise_values(data["values"], code=profile["code"], reviewed=profile["reviewed"])
         return data
 
 

@@ -243,11 +243,22 @@ class NotMetSerializer(serializers.Serializer):
     )
 
 
+class CoiSourceSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    publisher = serializers.CharField()
+    date = serializers.CharField(help_text="Publication date, YYYY-MM-DD")
+    url = serializers.URLField(required=False, help_text="Where the publication can be found, when known")
+
+
 class ProfileValueSerializer(serializers.Serializer):
     value = serializers.JSONField()
-    source = serializers.CharField()
-    date = serializers.CharField(help_text="YYYY-MM-DD")
+    sources = CoiSourceSerializer(many=True, required=False, help_text="The publications the value rests on.")
+    source = serializers.CharField(help_text="The sources as one citation line (title, publisher; ...).")
+    date = serializers.CharField(help_text="YYYY-MM-DD: the newest source's date, which the value is as old as.")
     note = serializers.CharField(required=False)
+    contested = serializers.BooleanField(required=False, help_text="Sources or courts disagree on this value.")
+    profile = serializers.CharField(required=False, help_text="The country profile's code (ISO 3166-1 alpha-2).")
+    reviewed = serializers.CharField(required=False, help_text="YYYY-MM-DD: when the profile was last reviewed.")
 
 
 class AssessmentSerializer(serializers.Serializer):

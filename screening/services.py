@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import rules
-from rules.profiles import check_profiles
+from rules.profiles import check_profiles, normalise_values
 
 from .auth import Actor, token_generate, token_hash
 from .models import (
@@ -79,7 +79,7 @@ def country_profiles_load(*, path: Path | None = None) -> int:
                 "name": profile["name"],
                 "reviewed": profile["reviewed"],
                 "summary": profile.get("summary", ""),
-                "values": profile["values"],
+                "values": normalise_values(profile["values"], code=profile["code"], reviewed=profile["reviewed"]),
             },
         )
     return len(document["profiles"])

@@ -223,8 +223,11 @@ def profile():
         code="RU",
         name="Russia",
         reviewed="2026-01-15",
-        values={"coi_fair_trial": {"value": "no_fair_trial", "source": "EUAA COI 2025", "date": "2025-12-01"}},
+        values={"coi_fair_trial": {"value": "no_fair_trial", "sources": [EUAA_2025]}},
     )
+
+
+EUAA_2025 = {"title": "The Russian Federation – Military service", "publisher": "EUAA", "date": "2025-12-01"}
 
 
 def form_data(profile, values) -> dict:
@@ -247,11 +250,28 @@ def test_country_editors_edit_country_profile_values_as_json_with_history(client
     status, html = page(client, url("countryprofile_change", "RU"))
     assert status == 200 and "&quot;coi_fair_trial&quot;: {" in html  # indented JSON in a textarea
 
-    values = {"coi_fair_trial": {"value": "fair_trial_available", "source": "EUAA COI 2026", "date": "2026-02-01"}}
+    source = {
+        "title": "Country Guidance: Russia",
+        "publisher": "EUAA",
+        "date": "2026-02-01",
+        "url": "https://euaa.europa.eu/",
+    }
+    values = {"coi_fair_trial": {"value": "fair_trial_available", "sources": [source], "contested": True}}
     response = client.post(url("countryprofile_change", "RU"), form_data(profile, values))
     assert response.status_code == 302, response.content.decode()[:2000]
     profile.refresh_from_db()
-    assert profile.values == values and str(profile.reviewed) == "2026-03-01"
+    assert str(profile.reviewed) == "2026-03-01"
+    assert profile.values == {  # stored with its derived provenance, as loadprofiles stores it
+        "coi_fair_trial": {
+            "value": "fair_trial_available",
+            "sources": [source],
+            "source": "Country Guidance: Russia, EUAA",
+            "date": "2026-02-01",
+            "profile": "RU",
+            "reviewed": "2026-03-01",
+            "contested": True,
+        }
+    }
     entry = LogEntry.objects.get(object_id="RU")
     assert entry.user == world["supervisor"] and entry.action_flag == CHANGE
     assert client.get(url("countryprofile_history", "RU")).status_code == 200
@@ -260,9 +280,11 @@ def test_country_editors_edit_country_profile_values_as_json_with_history(client
 @pytest.mark.parametrize(
     "values",
     [
-        {"no_such_question": {"value": "x", "source": "EUAA", "date": "2026-01-01"}},
-        {"coi_fair_trial": {"value": "not_an_option", "source": "EUAA", "date": "2026-01-01"}},
-        {"coi_fair_trial": {"value": "no_fair_trial", "date": "2026-01-01"}},
+        {"no_such_question": {"value": "x", "sources": [EUAA_2025]}},
+        {"coi_fair_trial": {"value": "not_an_option", "sources": [EUAA_2025]}},
+        {"coi_fair_trial": {"value": "no_fair_trial"}},
+        {"coi_fair_trial": {"value": "no_fair_trial", "sources": [{**EUAA_2025, "title": "Baseline (pub-23)"}]}},
+        {"coi_fair_trial": {"value": "no_fair_trial", "sources": [{"title": "EUAA report", "date": "2026-01-01"}]}},
     ],
 )
 def test_invalid_country_profile_values_are_refused(client, world, profile, values):

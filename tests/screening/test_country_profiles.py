@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 
 import pytest
 import yaml
@@ -10,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from rules import evaluate
-from rules.profiles import apply_country_profile
+from rules.profiles import apply_country_profile, normalise_values
 from screening.models import CountryProfile
 from screening.selectors import country_profile_values, country_profiles_all
 
@@ -24,7 +25,11 @@ def fixture_document() -> dict:
 
 @pytest.fixture(scope="module")
 def profiles() -> dict[str, dict]:
-    return {p["code"]: p["values"] for p in fixture_document()["profiles"]}
+    """{code: values} as loaded (normalised: with source, date, profile and reviewed)."""
+    return {
+        p["code"]: normalise_values(p["values"], code=p["code"], reviewed=p["reviewed"])
+        for p in fixture_document()["profiles"]
+    }
 
 
 # --- loadprofiles ------------------------------------------------------------------------------------------------
@@ -43,11 +48,84 @@ def test_loadprofiles_loads_every_profile():
         row = CountryProfile.objects.get(code=profile["code"])
         assert row.name == profile["name"]
         assert row.reviewed == dt.date.fromisoformat(profile["reviewed"])
-        assert row.values == profile["values"]
         assert row.values, profile["code"]
+        assert row.values.keys() == profile["values"].keys()
         for qid, entry in row.values.items():
-            assert entry["source"].strip(), (profile["code"], qid)
+            raw = profile["values"][qid]
+            assert entry["value"] == raw["value"]
+            assert entry["sources"] == raw["sources"]
+            # Derived: one citation line, the newest source's date, the profile and its review date.
+            assert entry["source"] == "; ".join(f"{s['title']}, {s['publisher']}" for s in raw["sources"])
+            assert entry["date"] == max(s["date"] for s in raw["sources"])
+            assert (entry["profile"], entry["reviewed"]) == (profile["code"], profile["reviewed"])
+            assert entry.get("contested", False) == raw.get("contested", False)
             dt.date.fromisoformat(entry["date"])  # a real date
+
+
+# --- sources a caseworker can cite and find (review D5) ------------------------------------------------------
+
+# A project file, a test case id, a section of the project's notes or an internal rule number: never a source.
+PROJECT_REFERENCE = re.compile(
+    r"\bpub-?\d+|cases[-_]public|legal\.md|\.(?:ya?ml|md|py|json)\b|Refuge Screen|baseline|\bS\d{1,3}\b|"
+    r"\bsection \d+\.\d+\b|\brule \d+",
+    re.IGNORECASE,
+)
+
+
+def every_value(document):
+    for profile in document["profiles"]:
+        for qid, entry in profile["values"].items():
+            yield f"{profile['code']}.{qid}", entry
+
+
+def test_every_source_is_a_citable_publication():
+    document = fixture_document()
+    values = list(every_value(document))
+    assert len(values) > 100
+    for where, entry in values:
+        assert entry["sources"], where
+        for source in entry["sources"]:
+            assert set(source) <= {"title", "publisher", "date", "url"}, where
+            for key in ("title", "publisher", "date"):
+                assert str(source.get(key) or "").strip(), f"{where}: a source without {key}"
+            assert dt.date.fromisoformat(source["date"]) <= dt.date(2026, 12, 31), where
+            if "url" in source:
+                assert re.fullmatch(r"https://[^\s/]+\.[a-z]{2,}/\S*", source["url"]), where
+            for key, text in source.items():
+                assert not PROJECT_REFERENCE.search(text), f"{where}: source {key} {text!r}"
+        assert not PROJECT_REFERENCE.search(entry.get("note", "")), f"{where}: note {entry['note']!r}"
+    for profile in document["profiles"]:
+        assert not PROJECT_REFERENCE.search(profile.get("summary", "")), profile["code"]
+
+
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ({"title": "Refuge Screen baseline (pub-23)", "publisher": "Refuge Screen"}, "names a project file"),
+        ({"title": "Country notes", "publisher": "legal.md S27"}, "names a project file"),
+        ({"title": "All RU cases in cases-public.yaml", "publisher": "EUAA"}, "names a project file"),
+        ({"title": "EUAA COI report", "publisher": ""}, "publisher"),
+        ({"title": "EUAA COI report"}, "'publisher' is a required property"),
+    ],
+    ids=["case-id", "legal-notes", "project-file", "empty-publisher", "no-publisher"],
+)
+@pytest.mark.django_db
+def test_loadprofiles_refuses_a_source_that_cannot_be_cited(tmp_path, source, problem):
+    def mutate(by_code):
+        by_code["RU"]["values"]["coi_fair_trial"]["sources"] = [{"date": "2024-01-01", **source}]
+
+    path = write_profiles(tmp_path, mutate)
+    with pytest.raises(CommandError) as exc:
+        call_command("loadprofiles", file=str(path), stdout=io.StringIO())
+    assert "coi_fair_trial" in str(exc.value) and problem in str(exc.value)
+    assert CountryProfile.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_loadprofiles_refuses_a_note_naming_a_test_case(tmp_path):
+    path = write_profiles(tmp_path, lambda p: p["UA"]["values"]["coi_fair_trial"].update(note="As in pub-13."))
+    with pytest.raises(CommandError, match="UA: coi_fair_trial: the note names"):
+        call_command("loadprofiles", file=str(path), stdout=io.StringIO())
 
 
 @pytest.mark.django_db
@@ -58,6 +136,9 @@ def test_loadprofiles_is_idempotent():
     assert country_profile_values(code="RU")["coi_fair_trial"]["value"] == "no_fair_trial"
     assert country_profile_values(code="ZZ") == {}
     assert country_profile_values(code=None) == {}
+
+
+SOURCE = {"title": "Country Guidance", "publisher": "EUAA", "date": "2024-01-01"}
 
 
 def write_profiles(tmp_path, mutate):
@@ -72,9 +153,7 @@ def write_profiles(tmp_path, mutate):
     "mutate, problem",
     [
         (
-            lambda p: p["RU"]["values"].update(
-                no_such_question={"value": "yes", "source": "x" * 5, "date": "2024-01-01"}
-            ),
+            lambda p: p["RU"]["values"].update(no_such_question={"value": "yes", "sources": [SOURCE]}),
             "RU: unknown question 'no_such_question'",
         ),
         (
@@ -82,10 +161,10 @@ def write_profiles(tmp_path, mutate):
             "BY: coi_fair_trial: 'no_such_option' is not a valid answer",
         ),
         (
-            lambda p: p["UA"]["values"].update(age={"value": 30, "source": "x" * 5, "date": "2024-01-01"}),
+            lambda p: p["UA"]["values"].update(age={"value": 30, "sources": [SOURCE]}),
             "UA: age is answered by the claimant, not from country information",
         ),
-        (lambda p: p["ER"]["values"]["coi_fair_trial"].pop("source"), "'source' is a required property"),
+        (lambda p: p["ER"]["values"]["coi_fair_trial"].pop("sources"), "'sources' is a required property"),
     ],
     ids=["unknown-question", "invalid-option", "claimant-question", "no-source"],
 )
@@ -126,7 +205,7 @@ def test_defaults_fill_applicable_unanswered_questions_and_record_their_source(r
     for qid, entry in used.items():
         default = profiles["RU"][qid]
         assert filled[qid] == default["value"]
-        assert entry == {"value": default["value"], "source": default["source"], "date": default["date"]}
+        assert entry == default  # the value with its provenance: sources, dates, profile, note, contested
     assert set(filled) == set(REFUSER) | set(used)
 
 

@@ -148,18 +148,21 @@ def test_a_caseworker_cannot_export(org, screening):
 # ---- D3: shared country profiles -------------------------------------------------------------------------------
 
 
+EUAA = {"title": "The Russian Federation – Military service", "publisher": "EUAA"}
+
+
 @pytest.fixture
 def profile():
     return CountryProfile.objects.create(
         code="RU",
         name="Russia",
         reviewed="2026-01-15",
-        values={"coi_fair_trial": {"value": "no_fair_trial", "source": "EUAA COI 2025", "date": "2025-12-01"}},
+        values={"coi_fair_trial": {"value": "no_fair_trial", "sources": [{**EUAA, "date": "2025-12-01"}]}},
     )
 
 
 def profile_post(client, profile):
-    values = {"coi_fair_trial": {"value": "fair_trial_available", "source": "EUAA COI 2026", "date": "2026-02-01"}}
+    values = {"coi_fair_trial": {"value": "fair_trial_available", "sources": [{**EUAA, "date": "2026-02-01"}]}}
     return client.post(
         reverse("admin:screening_countryprofile_change", args=["RU"]),
         {"name": profile.name, "reviewed": "2026-03-01", "summary": "", "values": json.dumps(values)},

@@ -261,6 +261,22 @@ class ProfileValueSerializer(serializers.Serializer):
     reviewed = serializers.CharField(required=False, help_text="YYYY-MM-DD: when the profile was last reviewed.")
 
 
+class ProvenanceSerializer(ProfileValueSerializer):
+    """A COI answer taken from a country profile: the profile's value and sources, and who took it and when."""
+
+    applied = _choice(
+        [("accepted", "accepted"), ("default", "default")],
+        required=False,
+        help_text="accepted: the caseworker accepted the profile's suggestion, so it is one of the answers (it "
+        "loses this provenance when the answer is changed); default: the profile filled an unanswered question "
+        "when the screening was evaluated (apply_country_profile).",
+    )
+    accepted_by = serializers.CharField(
+        required=False, allow_null=True, help_text="Who accepted or applied it (user:<name> or partner:<name>)."
+    )
+    accepted_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
 class AssessmentSerializer(serializers.Serializer):
     """The assessment: candidate outcomes with reasons, citations and evidence to gather. Not a decision."""
 
@@ -332,7 +348,11 @@ class ScreeningSerializer(ScreeningBaseSerializer):
 
     answers = AnswersField()
     assessment = AssessmentField()
-    country_profile_used = serializers.DictField(child=ProfileValueSerializer())
+    country_profile_used = serializers.DictField(
+        child=ProvenanceSerializer(),
+        help_text="{question id: provenance} of every COI answer taken from a country profile: suggestions the "
+        "caseworker accepted and defaults applied on evaluation.",
+    )
 
     class Meta(ScreeningBaseSerializer.Meta):
         fields = [

@@ -6,6 +6,7 @@ Every write to a screening re-evaluates it and appends an audit event (never wit
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -17,6 +18,7 @@ from django.utils import timezone
 import rules
 from rules.profiles import check_profiles, normalise_values
 
+from . import provenance
 from .auth import Actor, token_generate, token_hash
 from .models import (
     AssessmentRecord,
@@ -175,11 +177,14 @@ def _check(answers: dict, status: str, ruleset) -> tuple[dict, dict]:
     return normalised, statuses
 
 
-def screening_evaluate(*, screening: Screening, statuses: dict | None = None, ruleset=None) -> Screening:
+def screening_evaluate(
+    *, screening: Screening, statuses: dict | None = None, ruleset=None, actor_label: str | None = None
+) -> Screening:
     """Re-run the rules on the stored answers and store the assessment (not saved here).
 
     `statuses`: those _check returned for screening.answers (already validated: not validated again).
-    `ruleset`: the screening's own version unless given (a re-screen gives the active one)."""
+    `ruleset`: the screening's own version unless given (a re-screen gives the active one).
+    `actor_label`: who made the change, recorded as having applied any new country-profile default."""
     ruleset = ruleset or screening_ruleset(screening)
     profile = None
     if screening.apply_country_profile:  # the profile is read only when its defaults are to be applied
@@ -196,7 +201,14 @@ def screening_evaluate(*, screening: Screening, statuses: dict | None = None, ru
     screening.assessment = assessment.as_dict()
     screening.ruleset_version = assessment.ruleset_version
     screening.ruleset_sha256 = assessment.ruleset_sha256
-    screening.country_profile_used = assessment.country_profile_used
+    screening.country_profile_used = provenance.stamped(
+        provenance.merged(
+            previous=screening.country_profile_used,
+            answers=screening.answers,
+            defaults=assessment.country_profile_used,
+        ),
+        actor_label=actor_label,
+    )
     screening.country_of_origin = screening.answers.get("country_of_origin", "")
     screening._outcome_rows = [
         ScreeningOutcome(outcome_id=o.id, category=o.category, strength=o.strength) for o in assessment.outcomes
@@ -242,7 +254,7 @@ def screening_create(
         updated_by_user=actor.user if getattr(actor.user, "pk", None) else None,
         updated_by_client=actor.client,
     )
-    screening_evaluate(screening=screening, statuses=statuses, ruleset=ruleset)
+    screening_evaluate(screening=screening, statuses=statuses, ruleset=ruleset, actor_label=actor.label)
     with transaction.atomic():
         screening.save(force_insert=True)
         _save_outcomes(screening, created=True)
@@ -330,9 +342,17 @@ def screening_update(
 
 @transaction.atomic
 def screening_save_answers(
-    *, actor: Actor, screening: Screening, answers: dict, expected_version: int | None = None
+    *,
+    actor: Actor,
+    screening: Screening,
+    answers: dict,
+    expected_version: int | None = None,
+    accepted_from_profile: Iterable[str] = (),
 ) -> Screening:
     """The web interview's save: merge a page's answers and never lose one.
+
+    `accepted_from_profile`: the questions whose country-profile suggestion the page showed; those saved with
+    the profile's value keep its provenance (screening.provenance).
 
     An answer that a change makes not applicable (e.g. the follow-ups of "Have you served?" after changing it to
     "No") is set aside rather than deleted, and restored when its question applies again. Raises
@@ -354,6 +374,15 @@ def screening_save_answers(
             set_aside[qid] = merged.pop(qid)
     locked.answers, statuses = _check(merged, locked.status, ruleset)
     locked.set_aside_answers = set_aside
+    accepted = [qid for qid in accepted_from_profile if qid in answers]
+    if accepted:
+        profile = country_profile_values(code=locked.answers.get("country_of_origin"))
+        locked.country_profile_used = {
+            **(locked.country_profile_used or {}),
+            **provenance.accepted_entries(
+                answers=locked.answers, accepted=accepted, profile=profile, actor_label=actor.label
+            ),
+        }
     return _store_change(locked, actor=actor, statuses=statuses, questions=answers)
 
 
@@ -370,7 +399,7 @@ def _store_change(locked: Screening, *, actor: Actor, statuses, questions, field
     locked.version += 1
     locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
     locked.updated_by_client = actor.client
-    screening_evaluate(screening=locked, statuses=statuses)
+    screening_evaluate(screening=locked, statuses=statuses, actor_label=actor.label)
     locked.save()
     _save_outcomes(locked)
     detail = {"version": locked.version, "questions": sorted(questions)}
@@ -412,7 +441,7 @@ def screening_reassess(
     )
     carried = carry_answers(target.questionnaire, locked.answers, locked.set_aside_answers)
     locked.answers, locked.set_aside_answers = carried.answers, carried.set_aside
-    screening_evaluate(screening=locked, statuses=carried.statuses, ruleset=target)
+    screening_evaluate(screening=locked, statuses=carried.statuses, ruleset=target, actor_label=actor.label)
     after = _outcome_map(locked.assessment)
     changes = {
         "previous_ruleset": previous,

@@ -25,6 +25,7 @@ from rules.validation import EXCLUSIVE_OPTIONS
 from .. import country_names
 from .. import interview as iv
 from ..models import Respondent
+from .provenance import provenance_view
 
 RADIOS_MAX_OPTIONS = 12  # more options than this: a <select>
 
@@ -85,7 +86,7 @@ class Field:
     value: Any
     choices: list[Choice] = field(default_factory=list)
     error: str = ""
-    prefill: dict | None = None  # {"source", "date", "note"} when the value comes from the country profile
+    prefill: dict | None = None  # provenance_view() of the country profile's suggestion, when there is one
 
     @property
     def grouped(self) -> bool:
@@ -198,16 +199,13 @@ def question_field(
 
 
 def prefill_from_profile(question: Question, profile: dict) -> tuple[Any, dict] | None:
-    """(form value, {"source", "date", "note"}) of the country profile's suggested answer, or None."""
+    """(form value, its provenance view: profile, sources, dates, note) of the country profile's suggested
+    answer, or None."""
     entry = profile.get(question.id)
     if not entry:
         return None
     value = iv.form_value(question, {question.id: entry["value"]})
-    try:
-        date = dt.date.fromisoformat(str(entry.get("date", "")))
-    except ValueError:
-        date = None
-    return value, {"source": entry.get("source", ""), "date": date, "note": entry.get("note", "")}
+    return value, provenance_view(entry)
 
 
 # ---- showing answers (Check your answers) ------------------------------------------------------------------

@@ -37,6 +37,7 @@ from ..models import Respondent, Screening
 from ..selectors import active_ruleset, screening_ruleset
 from .access import screening_for
 from .explanations import explanation_lines
+from .provenance import provenance_views, screening_provenance
 
 EXCLUSION_PREFIX = "flag_exclusion_review_"
 # The groups of the result page, in display order (P2: exclusion review first).
@@ -283,7 +284,7 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
     active = active_ruleset()
     texts = Texts(ruleset, language or get_language())
     assessment = screening.assessment or {}
-    profile_used = assessment.get("country_profile_used") or screening.country_profile_used or {}
+    profile_used = screening_provenance(screening)
     stored_outcomes = assessment.get("outcomes") or []
     strengths = {o["id"]: o.get("strength", "") for o in stored_outcomes}
     outcomes = [outcome_view(texts, screening, o, profile_used, strengths) for o in stored_outcomes]
@@ -326,7 +327,27 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
         "respondent_label": respondent_label(screening.respondent),
         "language_name": dict(settings.LANGUAGES).get(screening.language, screening.language),
         "reference_label": screening.reference or str(screening.id),
+        "coi_from_profile": coi_from_profile(screening, texts),
     }
+
+
+def coi_from_profile(screening: Screening, texts: Texts) -> list[dict[str, Any]]:
+    """The COI answers taken from a country profile, in questionnaire order, each with its provenance."""
+    views = provenance_views(screening)
+    stored = screening_provenance(screening)
+    rows = []
+    for question in texts.ruleset.questionnaire.questions:
+        if question.id in views:
+            value = screening.answers.get(question.id, stored[question.id].get("value"))
+            rows.append(
+                {
+                    "id": question.id,
+                    "prompt": texts.prompt(question.id),
+                    "answer": texts.value(question, value),
+                    "provenance": views[question.id],
+                }
+            )
+    return rows
 
 
 def answers_by_section(screening: Screening, *, language: str | None = None) -> list[dict[str, Any]]:
@@ -334,7 +355,8 @@ def answers_by_section(screening: Screening, *, language: str | None = None) -> 
     assessment used marked as such."""
     ruleset = screening_ruleset(screening)
     texts = Texts(ruleset, language or get_language())
-    profile_used = (screening.assessment or {}).get("country_profile_used") or screening.country_profile_used or {}
+    profile_used = screening_provenance(screening)
+    views = provenance_views(screening)
     sections = []
     for section in ruleset.questionnaire.sections:
         rows = []
@@ -347,7 +369,8 @@ def answers_by_section(screening: Screening, *, language: str | None = None) -> 
                         "id": question.id,
                         "prompt": texts.prompt(question.id),
                         "answer": texts.value(question, screening.answers[question.id]),
-                        "profile": "",
+                        "profile": views[question.id]["text"] if question.id in views else "",
+                        "provenance": views.get(question.id),
                     }
                 )
             elif question.id in profile_used:
@@ -356,7 +379,8 @@ def answers_by_section(screening: Screening, *, language: str | None = None) -> 
                         "id": question.id,
                         "prompt": texts.prompt(question.id),
                         "answer": texts.value(question, profile_used[question.id].get("value")),
-                        "profile": _profile_note(profile_used[question.id]),
+                        "profile": views[question.id]["text"],
+                        "provenance": views[question.id],
                     }
                 )
         sections.append({"id": section["id"], "title": texts.section(section["id"]), "answers": rows})

@@ -37,6 +37,7 @@ from ..selectors import active_ruleset, country_profile_values, screening_rulese
 from . import claimant, languages
 from .access import actor_for, screening_for
 from .forms import NewScreeningForm, answer_lines, country_choices, prefill_from_profile, question_field
+from .provenance import provenance_views, screening_provenance
 
 LOGIN_URL = reverse_lazy("web:login")
 PAGE_SIZE = 50
@@ -62,6 +63,7 @@ SECTION_STATUS_LABELS = {
     iv.NOT_NEEDED: gettext_lazy("Not needed"),
 }
 SHOWN_FIELD = "shown"  # hidden inputs naming the questions a form showed: only those can be emptied
+FROM_PROFILE_FIELD = "from_profile"  # hidden inputs naming the questions prefilled with a profile suggestion
 SAVE_FAILED = gettext_lazy("This answer could not be saved. Check it and try again.")
 
 member_required = login_required(login_url=LOGIN_URL)
@@ -172,7 +174,11 @@ def _save_page(actor, screening, questions, data):
     while patch:
         try:
             screening = services.screening_save_answers(
-                actor=actor, screening=screening, answers=patch, expected_version=expected
+                actor=actor,
+                screening=screening,
+                answers=patch,
+                expected_version=expected,
+                accepted_from_profile=data.getlist(FROM_PROFILE_FIELD),
             )
             break
         except services.VersionConflict:
@@ -556,7 +562,12 @@ def check(request, actor, screening):
     mode = iv.mode_for(screening.respondent)
     answers = screening.answers
     asked_in_mode = {q.id for q in iv.all_questions_in_order(questionnaire, answers, mode)}
-    listed = [q for q in iv.all_questions_in_order(questionnaire, answers, iv.CASEWORKER) if q.id in answers]
+    from_profile = provenance_views(screening) if mode == iv.CASEWORKER else {}
+    defaults = {qid: e["value"] for qid, e in screening_provenance(screening).items() if qid not in answers}
+    shown = {**answers, **{qid: v for qid, v in defaults.items() if qid in from_profile}}
+    listed = [q for q in iv.all_questions_in_order(questionnaire, shown, iv.CASEWORKER) if q.id in shown]
+    # A default may fill a question that only might apply (its condition is still unknown): listed all the same.
+    listed += [q for q in questionnaire.questions if q.id in shown and q not in listed]
     sections = []
     for section_ in questionnaire.sections:
         rows = []
@@ -574,8 +585,9 @@ def check(request, actor, screening):
                 {
                     "id": question_.id,
                     "prompt": texts["caseworker_prompt"] if mode == iv.CASEWORKER else texts["prompt"],
-                    "lines": answer_lines(question_, answers[question_.id], translation=translation_, mode=mode),
+                    "lines": answer_lines(question_, shown[question_.id], translation=translation_, mode=mode),
                     "change_url": change_url,
+                    "provenance": from_profile.get(question_.id),
                 }
             )
         if rows:

@@ -69,6 +69,23 @@ def test_create_with_the_country_profile(partner):
     assert body["apply_country_profile"] is True
     assert body["country_profile_used"]["coi_fair_trial"]["value"] == "no_fair_trial"
     assert "coi_fair_trial" not in body["answers"]  # defaults are used, never stored as answers
+    # each default with its provenance: the profile, its sources and dates, who applied it and when
+    entry = body["country_profile_used"]["coi_fair_trial"]
+    assert entry["profile"] == "RU" and entry["applied"] == "default"
+    assert entry["accepted_by"] == f"partner:{partner.client.name}" and entry["accepted_at"]
+    assert entry["reviewed"] == "2026-11-30"
+    assert entry["sources"] and all({"title", "publisher", "date"} <= set(s) for s in entry["sources"])
+    assert entry["date"] == max(s["date"] for s in entry["sources"])
+    # answered through the API: the caseworker's own answer, no longer the profile's
+    changed = partner.api.patch(
+        detail_url(body["id"]), {"answers": {"coi_fair_trial": "unknown"}}, format="json", HTTP_IF_MATCH='"1"'
+    )
+    assert changed.status_code == 200, changed.content
+    assert "coi_fair_trial" not in changed.json()["country_profile_used"]
+    assert (
+        changed.json()["country_profile_used"]["coi_prison_conditions"]["accepted_at"]
+        == (body["country_profile_used"]["coi_prison_conditions"]["accepted_at"])
+    )
 
 
 def test_detail_has_the_etag_and_is_audited(partner):

@@ -560,9 +560,10 @@ def test_coi_prefill_shows_its_source_and_date_and_is_saved_only_on_continue(cli
     suggested = values["home_area_violence_level"]
     block = page.split('id="question-home_area_violence_level"')[1].split("</fieldset>")[0]
     assert "Suggested from the country profile:" in block
-    assert suggested["source"] in block
-    year, month, day = suggested["date"].split("-")
-    assert re.search(rf"{int(day)} \w+ {year}", block)
+    for source in suggested["sources"]:  # each source: title, publisher and date, in the long format
+        assert escape(source["title"]) in block and escape(source["publisher"]) in block
+        year, month, day = source["date"].split("-")
+        assert re.search(rf"{int(day)} \w+ {year}", block)
     assert f'value="{suggested["value"]}" checked' in block
     assert 'aria-describedby="q-home_area_violence_level-prefill"' in block or "-prefill" in block
     screening.refresh_from_db()

@@ -18,9 +18,11 @@ a special-category question) are ever in a profile, so no sensitive answer is co
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 ACCEPTED = "accepted"
@@ -73,4 +75,38 @@ def stamped(provenance: Mapping[str, dict], *, actor_label: str | None) -> dict[
     return {
         qid: entry if entry.get("accepted_by") else {**entry, "accepted_by": actor_label, "accepted_at": now}
         for qid, entry in provenance.items()
+    }
+
+
+# ---- staleness and contested values ---------------------------------------------------------------------------
+
+
+def today() -> dt.date:
+    """The date staleness is judged on (a function, so tests can fix it)."""
+    return timezone.localdate()
+
+
+def as_of(entry: Mapping[str, Any]) -> dt.date | None:
+    """The date a value is as old as: its newest source's, else the profile's review date."""
+    for key in ("date", "reviewed"):
+        try:
+            return dt.date.fromisoformat(str(entry.get(key) or "")[:10])
+        except ValueError:
+            continue
+    return None
+
+
+def is_stale(entry: Mapping[str, Any], *, on: dt.date | None = None, after_days: int | None = None) -> bool:
+    """Older than settings.COI_STALE_AFTER_DAYS on the date `on` (today); a value with no date is stale."""
+    after_days = settings.COI_STALE_AFTER_DAYS if after_days is None else after_days
+    dated = as_of(entry)
+    return dated is None or ((on or today()) - dated).days > after_days
+
+
+def with_flags(entries: Mapping[str, Mapping[str, Any]] | None, *, on: dt.date | None = None) -> dict[str, dict]:
+    """Entries with `stale` and `contested` set for the date `on` (today): what the API shows."""
+    on = on or today()
+    return {
+        qid: {**entry, "stale": is_stale(entry, on=on), "contested": bool(entry.get("contested"))}
+        for qid, entry in (entries or {}).items()
     }

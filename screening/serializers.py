@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from rules.countries import COUNTRIES
 
+from . import provenance
 from .errors import API_ERROR_CODE_CHOICES
 from .models import CountryProfile, Respondent, Scope, Screening, ScreeningStatus
 from .selectors import active_ruleset
@@ -259,6 +260,18 @@ class ProfileValueSerializer(serializers.Serializer):
     contested = serializers.BooleanField(required=False, help_text="Sources or courts disagree on this value.")
     profile = serializers.CharField(required=False, help_text="The country profile's code (ISO 3166-1 alpha-2).")
     reviewed = serializers.CharField(required=False, help_text="YYYY-MM-DD: when the profile was last reviewed.")
+    stale = serializers.BooleanField(
+        required=False,
+        help_text="Today, the value is older than COI_STALE_AFTER_DAYS (default 365) by its newest source's date "
+        "(else the profile's review date): check for newer country information.",
+    )
+
+
+class FlaggedValuesField(serializers.DictField):
+    """{question id: value with provenance}, each with `stale` and `contested` worked out for today."""
+
+    def to_representation(self, value):
+        return super().to_representation(provenance.with_flags(value))
 
 
 class ProvenanceSerializer(ProfileValueSerializer):
@@ -348,7 +361,7 @@ class ScreeningSerializer(ScreeningBaseSerializer):
 
     answers = AnswersField()
     assessment = AssessmentField()
-    country_profile_used = serializers.DictField(
+    country_profile_used = FlaggedValuesField(
         child=ProvenanceSerializer(),
         help_text="{question id: provenance} of every COI answer taken from a country profile: suggestions the "
         "caseworker accepted and defaults applied on evaluation.",
@@ -557,8 +570,9 @@ class OutcomeCatalogueSerializer(serializers.Serializer):
 
 
 class CountryProfileSerializer(serializers.ModelSerializer):
-    values = serializers.DictField(
-        child=ProfileValueSerializer(), help_text="{question id: default answer with its source and date}"
+    values = FlaggedValuesField(
+        child=ProfileValueSerializer(),
+        help_text="{question id: default answer with its sources, dates and stale/contested flags}",
     )
 
     class Meta:

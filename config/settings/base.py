@@ -190,6 +190,10 @@ SCREENING = {
     "JOB_EXECUTOR": os.environ.get("SCREENING_JOB_EXECUTOR", "celery" if CELERY_BROKER_URL else "thread"),
 }
 
+# A country-profile value whose newest source (or, without one, the profile's review) is older than this many days
+# is shown with a warning to check for newer country information (screening/provenance.py).
+COI_STALE_AFTER_DAYS = int(os.environ.get("COI_STALE_AFTER_DAYS", "365"))
+
 # Answers are special-category data: nothing in the app logs answer values. Keep request bodies out of logs.
 LOGGING = {
     "version": 1,

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..country_names import country_name
 from ..dates import long_date
 from ..models import Screening
-from ..provenance import ACCEPTED
+from ..provenance import ACCEPTED, as_of, is_stale
 
 
 def who(label: str | None) -> str:
@@ -26,8 +27,9 @@ def who(label: str | None) -> str:
     return name or label
 
 
-def provenance_view(entry: Mapping[str, Any], *, language: str | None = None) -> dict[str, Any]:
-    """One value's provenance as plain data, with `text`: the same as one sentence (PDF, answer lists)."""
+def provenance_view(entry: Mapping[str, Any], *, language: str | None = None, on=None) -> dict[str, Any]:
+    """One value's provenance as plain data, with its warnings (contested, stale on the date `on`: today), and
+    `text`: the same as sentences (PDF, answer lists)."""
     language = language or get_language()
     code = entry.get("profile") or ""
     sources = [
@@ -54,16 +56,36 @@ def provenance_view(entry: Mapping[str, Any], *, language: str | None = None) ->
     }
     view["origin"] = origin_text(view)
     view["taken"] = taken_text(view)
+    view["warnings"] = warnings(entry, language=language, on=on)
     view["text"] = " ".join(
         part
         for part in (
             view["origin"],
             _("Sources:") + " " + "; ".join(source_text(s) for s in sources) + "." if sources else "",
             view["taken"],
+            *view["warnings"],
         )
         if part
     )
     return view
+
+
+def warnings(entry: Mapping[str, Any], *, language: str | None = None, on=None) -> list[str]:
+    """A contested value, and a value older than settings.COI_STALE_AFTER_DAYS: what the caseworker must check."""
+    out = []
+    if entry.get("contested"):
+        out.append(
+            _("Contested: sources or courts disagree on this value. Check it against current country information.")
+        )
+    if is_stale(entry, on=on):
+        out.append(
+            _(
+                "Check for newer country information: this value rests on information from %(date)s, more than "
+                "%(days)s days old."
+            )
+            % {"date": long_date(as_of(entry), language) or "?", "days": settings.COI_STALE_AFTER_DAYS}
+        )
+    return out
 
 
 def origin_text(view: Mapping[str, Any]) -> str:

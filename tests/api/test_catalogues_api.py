@@ -117,8 +117,11 @@ def test_country_list_and_detail(profiles):
     data = ru.json()
     stored = CountryProfile.objects.get(code="RU")
     assert (data["name"], data["reviewed"], data["summary"]) == (stored.name, str(stored.reviewed), stored.summary)
-    assert data["values"] == stored.values
-    assert set(data["values"]["coi_fair_trial"]) >= {"value", "source", "date"}
+    # the stored values, each flagged stale/contested for today
+    assert {q: {k: v for k, v in e.items() if k != "stale"} for q, e in data["values"].items()} == {
+        q: {**e, "contested": bool(e.get("contested"))} for q, e in stored.values.items()
+    }
+    assert set(data["values"]["coi_fair_trial"]) >= {"value", "sources", "source", "date", "stale", "contested"}
     assert api_client().get("/api/v1/countries/ru/").json()["code"] == "RU"
 
 

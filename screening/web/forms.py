@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from rules.validation import EXCLUSIVE_OPTIONS
 
 from .. import country_names
 from .. import interview as iv
+from ..dates import long_date
 from ..models import Respondent
 from .provenance import provenance_view
 
@@ -226,7 +226,7 @@ def answer_lines(question: Question, value: Any, *, translation: Translation, mo
         return [country_names.country_name(value, translation.language)]
     if question.type == "date":
         try:
-            return [date_format(dt.date.fromisoformat(value), "j E Y")]
+            return [long_date(dt.date.fromisoformat(value))]
         except ValueError:
             return [value]
     return [str(value)]

@@ -20,7 +20,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -32,10 +31,12 @@ from rules.translations import Translation, translation_for
 
 from .. import services
 from ..country_names import country_name
+from ..dates import long_date
 from ..interview import CLAIMANT
 from ..models import Respondent, Screening
 from ..selectors import active_ruleset, screening_ruleset
 from .access import screening_for
+from .alternatives import mark_alternatives
 from .explanations import explanation_lines
 from .provenance import provenance_views, screening_provenance
 
@@ -81,7 +82,7 @@ def _date_text(value: str | None) -> str:
     if not value:
         return ""
     try:
-        return date_format(dt.date.fromisoformat(str(value)), "DATE_FORMAT")
+        return long_date(dt.date.fromisoformat(str(value)))
     except ValueError:
         return str(value)
 
@@ -288,6 +289,7 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
     stored_outcomes = assessment.get("outcomes") or []
     strengths = {o["id"]: o.get("strength", "") for o in stored_outcomes}
     outcomes = [outcome_view(texts, screening, o, profile_used, strengths) for o in stored_outcomes]
+    mark_alternatives(outcomes)
     grouped: dict[str, list] = {g: [] for g in GROUPS}
     for outcome in outcomes:
         grouped[group_of(outcome)].append(outcome)
@@ -391,8 +393,8 @@ def memo_context(screening: Screening, *, language: str | None = None) -> dict[s
     context = result_context(screening, language=language)
     context.update(
         sections=answers_by_section(screening, language=language),
-        printed_on=date_format(timezone.localdate(), "DATE_FORMAT"),
-        updated_on=date_format(timezone.localtime(screening.updated_at), "DATE_FORMAT") if screening.updated_at else "",
+        printed_on=long_date(timezone.localdate(), language),
+        updated_on=long_date(screening.updated_at, language),
         status_label=_("Complete") if screening.status == "complete" else _("Draft"),
         language_code=language or get_language() or "en",
     )

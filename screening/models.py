@@ -14,8 +14,9 @@ from django.db import models
 class CountryProfile(models.Model):
     """Country-of-origin information: default answers to the caseworker's COI questions, with sources.
 
-    `values` is {question_id: {"value", "source", "date", "note"}}; loaded from fixtures/country_profiles.yaml
-    by `manage.py loadprofiles`.
+    `values` is {question_id: {"value", "sources": [{"title", "publisher", "date", "url"}], "source", "date",
+    "note", "contested", "profile", "reviewed"}} (rules.profiles.normalise_values); loaded from
+    fixtures/country_profiles.yaml by `manage.py loadprofiles`.
     """
 
     code = models.CharField(max_length=2, primary_key=True, help_text="ISO 3166-1 alpha-2 code")
@@ -124,6 +125,7 @@ class Screening(models.Model):
     assessment = models.JSONField(null=True, blank=True)
     ruleset_version = models.CharField(max_length=40, blank=True)
     ruleset_sha256 = models.CharField(max_length=64, blank=True)
+    # Provenance of the COI answers taken from a country profile (screening/provenance.py): COI values only.
     country_profile_used = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Optimistic-locking version, +1 on every change")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv venv-dev browser run serve worker test lint format migrate bench bench-api bench-impact clean
+.PHONY: help venv venv-dev browser run serve serve-keys worker test lint format migrate bench bench-api bench-impact clean
 
 help:
 	@echo "make run    - install, migrate, load fixtures and serve on http://$(HOST):$(PORT)/"
@@ -41,10 +41,14 @@ run: migrate
 	$(PY) manage.py demo_setup --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-serve: migrate
+# The production keys must be set before `migrate`: otherwise it would encrypt with the development key.
+serve: serve-keys migrate
 	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput
 	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/gunicorn config.wsgi:application \
 		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+
+serve-keys:
+	@test -n "$$FIELD_ENCRYPTION_KEYS" || (echo "Set FIELD_ENCRYPTION_KEYS (README: Configuration) before make serve" >&2; exit 2)
 
 # Background-job worker: run it on as many machines as needed, each reaching the same database and Redis.
 worker: venv

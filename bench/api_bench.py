@@ -41,6 +41,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import yaml
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "refuge_bench"
@@ -353,6 +354,7 @@ def main() -> None:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "api-bench-not-secret",
+        "FIELD_ENCRYPTION_KEYS": os.environ.get("FIELD_ENCRYPTION_KEYS") or Fernet.generate_key().decode(),
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": bench_url(args.pg_url),
         "SCREENING_API_RATE": "100000000/min",

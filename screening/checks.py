@@ -1,7 +1,8 @@
-"""System checks: a broken ruleset stops start-up, not the first request."""
+"""System checks: a broken ruleset or unusable encryption keys stop start-up, not the first request."""
 
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 from rules import RulesetError, load_ruleset
 
@@ -17,4 +18,15 @@ def check_ruleset(app_configs, **kwargs):
         ]
     except Exception as exc:  # a missing directory or unreadable file
         return [checks.Error(f"cannot load ruleset {name!r}: {exc}", id="screening.E002")]
+    return []
+
+
+@checks.register()
+def check_encryption_keys(app_configs, **kwargs):
+    from .encryption import check_keys
+
+    try:
+        check_keys()
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="screening.E003")]
     return []

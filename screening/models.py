@@ -10,6 +10,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from .encrypted_fields import EncryptedJSONField
+
 
 class CountryProfile(models.Model):
     """Country-of-origin information: default answers to the caseworker's COI questions, with sources.
@@ -112,8 +114,10 @@ class Screening(models.Model):
     language = models.CharField(max_length=8, default="en", help_text="Interview language")
     respondent = models.CharField(max_length=20, choices=Respondent.choices, default=Respondent.CASEWORKER)
     status = models.CharField(max_length=10, choices=ScreeningStatus.choices, default=ScreeningStatus.DRAFT)
-    answers = models.JSONField(default=dict)
-    set_aside_answers = models.JSONField(
+    # Encrypted at rest (review D5): answers, set-aside answers and the assessment (its reasons repeat answer
+    # values). Not searchable in SQL: filter on country_of_origin, reference, status or the ScreeningOutcome rows.
+    answers = EncryptedJSONField(default=dict)
+    set_aside_answers = EncryptedJSONField(
         default=dict,
         blank=True,
         help_text="Answers to questions that a later change made not applicable; restored if they apply again",
@@ -122,10 +126,12 @@ class Screening(models.Model):
         default=False, help_text="Fill unanswered COI questions from the country profile when evaluating"
     )
     country_of_origin = models.CharField(max_length=2, blank=True, db_index=True)
-    assessment = models.JSONField(null=True, blank=True)
+    assessment = EncryptedJSONField(null=True, blank=True)
     ruleset_version = models.CharField(max_length=40, blank=True)
     ruleset_sha256 = models.CharField(max_length=64, blank=True)
     # Provenance of the COI answers taken from a country profile (screening/provenance.py): COI values only.
+    # Not encrypted: profile values (public country information shared by every claimant of the country, as in
+    # CountryProfile.values) and who took them; no special-category answer is ever in a profile.
     country_profile_used = models.JSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Optimistic-locking version, +1 on every change")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -227,7 +233,7 @@ class AssessmentRecord(models.Model):
     ruleset_version = models.CharField(max_length=40)
     ruleset_sha256 = models.CharField(max_length=64)
     outcomes = models.JSONField(default=dict, help_text="{outcome id: strength} of the superseded assessment")
-    answers = models.JSONField(default=dict, help_text="The answers the superseded assessment was made from")
+    answers = EncryptedJSONField(default=dict, help_text="The answers the superseded assessment was made from")
     country_profile_used = models.JSONField(default=dict, blank=True)
     assessed_at = models.DateTimeField(help_text="When the superseded assessment was made")
     assessed_by = models.CharField(max_length=200, blank=True, help_text="Who made it, as it was at the time")
@@ -323,7 +329,7 @@ class JobItem(models.Model):
     index = models.PositiveIntegerField(help_text="Position in the input, from 0")
     row = models.PositiveIntegerField(null=True, blank=True, help_text="Line or row number in the uploaded file")
     reference = models.CharField(max_length=100, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
+    payload = EncryptedJSONField(default=dict, blank=True, help_text="The item as received (encrypted at rest)")
     status = models.CharField(max_length=10, choices=JobItemStatus.choices, default=JobItemStatus.PENDING)
     screening = models.OneToOneField(
         Screening, null=True, blank=True, on_delete=models.SET_NULL, related_name="job_item"

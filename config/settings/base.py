@@ -147,6 +147,11 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Encryption at rest of answers and assessments (screening/encryption.py, review D5): Fernet keys, comma-separated,
+# newest first. The newest encrypts; every key decrypts (rotation: put a new key first, run `manage.py
+# rotate_keys`, then drop the old one). Required by the production settings; local and test have a fixed one.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
+
 # Redis: ONE setting for everything that uses it (Celery broker and result store, the shared cache).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 

@@ -1,7 +1,9 @@
-"""Production settings. Everything that differs comes from the environment; SECRET_KEY must be set."""
+"""Production settings. Everything that differs comes from the environment; SECRET_KEY and
+FIELD_ENCRYPTION_KEYS must be set."""
 
 import os
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -9,6 +11,16 @@ from .base import BASE_DIR, env_bool
 
 if not os.environ.get("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
+if not FIELD_ENCRYPTION_KEYS:  # noqa: F405
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS must be set in production: one or more Fernet keys, comma-separated, newest first "
+        '(make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())").'
+    )
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):  # noqa: F405
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: key {_position} is not a Fernet key.") from None
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

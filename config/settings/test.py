@@ -5,6 +5,11 @@ from .base import *  # noqa: F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# The public development key of local.py (a manage.py run under either settings reads the other's rows), unless
+# FIELD_ENCRYPTION_KEYS is set.
+if not FIELD_ENCRYPTION_KEYS:  # noqa: F405
+    FIELD_ENCRYPTION_KEYS = ["cmVmdWdlLXNjcmVlbi1kZXYta2V5LW5vdC1zZWNyZXQ="]
+
 # Jobs run at once in the caller unless a test chooses another executor (tests/screening/test_jobs*.py).
 SCREENING = {**SCREENING, "JOB_EXECUTOR": "inline"}  # noqa: F405
 

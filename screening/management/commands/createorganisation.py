@@ -1,15 +1,16 @@
 """manage.py createorganisation NAME: create an organisation (a tenant: its screenings are visible to it alone)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
+from screening.management.command_base import AppCommand
 from screening.models import Organisation
 from screening.services import organisation_create
 
 NAME_MAX_LENGTH = Organisation._meta.get_field("name").max_length
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = "Create an organisation; prints its id and name."
 
     def add_arguments(self, parser):

@@ -3,9 +3,10 @@
 The token is printed once, alone on the last line of stdout (`... | tail -n1`); only its SHA-256 is stored.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
+from screening.management.command_base import AppCommand
 from screening.models import PartnerClient, Scope
 from screening.selectors import organisation_find, partner_client_find
 from screening.services import partner_client_create
@@ -13,7 +14,7 @@ from screening.services import partner_client_create
 NAME_MAX_LENGTH = PartnerClient._meta.get_field("name").max_length
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = (
         "Create a partner client (API token) of an organisation (ORG: its name or id). The token is printed "
         "once, alone on the last line of the output; it cannot be shown again."

@@ -11,9 +11,10 @@ import os
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
+from screening.management.command_base import AppCommand
 from screening.models import Role
 from screening.selectors import organisation_find
 from screening.services import user_create, user_staff_sync
@@ -21,7 +22,7 @@ from screening.services import user_create, user_staff_sync
 PASSWORD_ENV = "SCREENING_USER_PASSWORD"
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = (
         "Create a user of an organisation (ORG: its name or id) with a role. The password is prompted twice, "
         f"or read from ${PASSWORD_ENV} with --noinput."

@@ -16,12 +16,13 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.shortcuts import resolve_url
 
 from screening import services
 from screening.auth import Actor
+from screening.management.command_base import AppCommand
 from screening.models import Membership, Organisation, Role, Screening
 
 ORGANISATION = "Demo NGO"
@@ -31,7 +32,7 @@ PASSWORD_ENV = "DEMO_PASSWORD"
 CASES_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_cases.yaml"
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = (
         f"DEBUG only: create the organisation {ORGANISATION!r}, the users demo-caseworker and demo-supervisor "
         f"(password ${PASSWORD_ENV} or {DEFAULT_PASSWORD!r}) and the demo screenings of fixtures/demo_cases.yaml. "

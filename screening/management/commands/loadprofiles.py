@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from screening.management.command_base import AppCommand
 from screening.services import ProfilesFileError, country_profiles_load
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = "Load (create or update) the country profiles from fixtures/country_profiles.yaml."
 
     def add_arguments(self, parser):

@@ -6,8 +6,9 @@ deletion audited ("purged"). Run it from cron with the retention period agreed w
 
 import argparse
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from screening.management.command_base import AppCommand
 from screening.models import Organisation
 from screening.selectors import organisation_find
 from screening.services import screenings_purge
@@ -23,7 +24,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = (
         "Hard-delete the screenings created more than DAYS ago (per organisation, every deletion audited). "
         "--dry-run only counts them."

@@ -2,13 +2,14 @@
 
 import uuid
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from screening.management.command_base import AppCommand
 from screening.selectors import organisation_find, partner_client_find
 from screening.services import partner_client_revoke
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = "Revoke a partner client's token: by organisation (name or id) and client name, or by client id."
 
     def add_arguments(self, parser):

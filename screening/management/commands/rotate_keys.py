@@ -7,10 +7,11 @@ runs. Exit status 2 when it could not run (no keys, a value that no key of the l
 import os
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from screening.encryption import check_keys, configured_keys
 from screening.key_rotation import RotationError, rotate_all
+from screening.management.command_base import AppCommand
 
 
 def positive_int(text: str) -> int:
@@ -20,7 +21,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = "Re-encrypt every encrypted answer, assessment and job input with the newest key of FIELD_ENCRYPTION_KEYS."
 
     def add_arguments(self, parser):

@@ -11,15 +11,16 @@ import csv
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from rules import RulesetError
+from screening.management.command_base import AppCommand
 
 from ...impact import ruleset_impact
 from ...models import Organisation
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = "Report what a ruleset version would change in stored screenings (nothing is stored)."
 
     def add_arguments(self, parser):

@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from screening.management.command_base import AppCommand
 
 CHUNK_SIZE = 200  # lines per task sent to a worker process
 LOCAL_CHUNK_SIZE = 16  # lines per step without workers (keeps the progress bar lively)
@@ -199,7 +201,7 @@ class _Job:
     profiles: dict[str, dict] = field(default_factory=dict)  # {country code: profile values}
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = (
         'Screen a JSON Lines file of answer sets ({"id", "answers"} per line; \'-\' for stdin). Writes one JSON '
         "line per input line, in input order. Exit status 0 when every line was valid, 1 when any line was "
@@ -256,6 +258,8 @@ class Command(BaseCommand):
 
     def _open_input(self, name: str):
         if name == "-":
+            if sys.stdin is None:  # started with stdin closed (`0<&-`)
+                raise CommandError("cannot read standard input: it is closed.", returncode=2)
             return getattr(sys.stdin, "buffer", sys.stdin), False
         try:
             return open(name, "rb"), True

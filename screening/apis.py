@@ -433,13 +433,16 @@ def _if_match_versions(header: str | None) -> list[int] | None:
 
 
 class ScreeningApiMixin:
-    def get_screening(self, screening_id):
-        """The caller's organisation's screening, or 404 (also for a malformed id or another organisation's)."""
+    def get_screening(self, screening_id, *, with_answers: bool = True):
+        """The caller's organisation's screening, or 404 (also for a malformed id or another organisation's).
+        with_answers=False for a change: the service re-reads it locked, so it is decrypted once, there."""
         try:
             key = uuid.UUID(str(screening_id))
         except ValueError:
             key = None
-        screening = key and selectors.screening_get(organisation=self.actor.organisation, screening_id=key)
+        screening = key and selectors.screening_get(
+            organisation=self.actor.organisation, screening_id=key, with_answers=with_answers
+        )
         if not screening:
             raise exceptions.NotFound("There is no screening with this id.")
         return screening
@@ -519,7 +522,7 @@ class ScreeningDetailApi(ScreeningApiMixin, ApiView):
         examples=PATCH_EXAMPLES + ERROR_EXAMPLES,
     )
     def patch(self, request, screening_id):
-        screening = self.get_screening(screening_id)
+        screening = self.get_screening(screening_id, with_answers=False)
         serializer = ScreeningPatchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
@@ -548,7 +551,7 @@ class ScreeningDetailApi(ScreeningApiMixin, ApiView):
         responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404, 412, 429)},
     )
     def delete(self, request, screening_id):
-        screening = self.get_screening(screening_id)
+        screening = self.get_screening(screening_id, with_answers=False)
         try:
             services.screening_delete(
                 actor=self.actor, screening=screening, expected_version=_expected_version(request, screening)
@@ -590,7 +593,7 @@ class ScreeningReassessApi(ScreeningApiMixin, ApiView):
         responses={200: ReassessResponseSerializer, **error_responses(401, 403, 404, 412, 429)},
     )
     def post(self, request, screening_id):
-        screening = self.get_screening(screening_id)
+        screening = self.get_screening(screening_id, with_answers=False)
         try:
             screening, changes = services.screening_reassess(
                 actor=self.actor, screening=screening, expected_version=_expected_version(request, screening)

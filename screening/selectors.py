@@ -188,9 +188,15 @@ def screening_list(*, organisation: Organisation, filters: dict | None = None):
     return qs
 
 
-def screening_get(*, organisation: Organisation, screening_id) -> Screening | None:
-    """One screening of the organisation, or None (another organisation's screening is simply not found)."""
-    return Screening.objects.filter(organisation=organisation, pk=screening_id).first()
+def screening_get(*, organisation: Organisation, screening_id, with_answers: bool = True) -> Screening | None:
+    """One screening of the organisation, or None (another organisation's screening is simply not found).
+
+    with_answers=False: the encrypted columns are not loaded, so not decrypted (for a caller that only checks
+    the screening exists and its version before a service re-reads it locked); read later, they load then."""
+    qs = Screening.objects.filter(organisation=organisation, pk=screening_id)
+    if not with_answers:
+        qs = qs.defer("answers", "set_aside_answers", "assessment")
+    return qs.first()
 
 
 def audit_events_for(*, organisation: Organisation, screening_id=None):

@@ -439,6 +439,7 @@ def screening_reassess(
         assessed_by=actor_label_of(locked.updated_by_user, locked.updated_by_client),
         superseded_by=actor.label,
     )
+    set_aside_before = set(locked.set_aside_answers or {})
     carried = carry_answers(target.questionnaire, locked.answers, locked.set_aside_answers)
     locked.answers, locked.set_aside_answers = carried.answers, carried.set_aside
     screening_evaluate(screening=locked, statuses=carried.statuses, ruleset=target, actor_label=actor.label)
@@ -447,7 +448,7 @@ def screening_reassess(
         "previous_ruleset": previous,
         "ruleset": {"version": locked.ruleset_version, "sha256": locked.ruleset_sha256},
         **outcome_changes(before, after),
-        "set_aside": sorted(set(carried.set_aside) - set(screening.set_aside_answers or {})),
+        "set_aside": sorted(set(carried.set_aside) - set_aside_before),
     }
     changes["strength_changed"] = sorted(changes["strengthened"] + changes["weakened"], key=lambda c: c["id"])
     record.changes = changes

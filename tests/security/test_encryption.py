@@ -163,8 +163,17 @@ def test_a_request_decrypts_each_column_at_most_once(stored, org, monkeypatch):
     monkeypatch.setattr(encrypted_fields, "decrypt_text", counting)
     assert api.get("/api/v1/screenings/").status_code == 200
     assert labels == []  # the list defers the encrypted columns
-    assert api.get(detail_url(stored.id)).status_code == 200
-    assert sorted(labels) == sorted(f"screening_screening.{c}" for c in ("answers", "set_aside_answers", "assessment"))
+    columns = sorted(f"screening_screening.{c}" for c in ("answers", "set_aside_answers", "assessment"))
+    response = api.get(detail_url(stored.id))
+    assert response.status_code == 200 and sorted(labels) == columns
+    for method, path, body in [
+        ("patch", detail_url(stored.id), {"reference": "ENC-1b"}),
+        ("post", f"{detail_url(stored.id)}reassess/", None),
+    ]:
+        labels.clear()
+        response = getattr(api, method)(path, body, format="json", HTTP_IF_MATCH=response["ETag"])
+        assert response.status_code == 200, response.content
+        assert sorted(labels) == columns, method  # read once, locked, by the service; not before it too
 
 
 def test_the_check_reports_unusable_keys():

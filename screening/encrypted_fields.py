@@ -1,9 +1,11 @@
-"""EncryptedJSONField: a JSON value stored as a Fernet token in a text column (review D5).
+"""Model fields encrypted at rest (review D5): the value is stored as a Fernet token in a text column.
 
-Model code reads and writes dicts as with models.JSONField; the database holds only ciphertext. Such a column
-cannot be searched, filtered or ordered on in SQL (the ciphertext of equal values differs every time), so
-lookups other than `isnull` raise FieldError: filter on the plain columns that hold no special-category data
-(reference, country_of_origin, status, the ScreeningOutcome rows) instead.
+EncryptedJSONField holds a JSON value (model code reads and writes dicts, as with models.JSONField);
+EncryptedTextField holds free text (a str, as with models.TextField). The database holds only ciphertext, so such
+a column cannot be searched, filtered or ordered on in SQL (the ciphertext of equal values differs every time):
+lookups other than `isnull` raise FieldError. Filter on the plain columns that hold no special-category data
+(reference, country_of_origin, status, the ScreeningOutcome rows) instead. `manage.py rotate_keys` finds every
+field of these classes by itself.
 """
 
 from __future__ import annotations
@@ -17,9 +19,14 @@ from django.db import models
 from .encryption import decrypt_text, encrypt_text
 
 
-class EncryptedJSONField(models.TextField):
-    description = "JSON, encrypted at rest (Fernet)"
-    empty_strings_allowed = False
+class EncryptedTextField(models.TextField):
+    description = "Text, encrypted at rest (Fernet)"
+
+    def encode(self, value) -> str:
+        return str(value)
+
+    def decode(self, text: str):
+        return text
 
     def _label(self) -> str:
         return f"{self.model._meta.db_table}.{self.column}" if hasattr(self, "model") else "an encrypted column"
@@ -27,18 +34,12 @@ class EncryptedJSONField(models.TextField):
     def from_db_value(self, value, expression, connection):
         if value is None:
             return None
-        return json.loads(decrypt_text(value, label=self._label()))
+        return self.decode(decrypt_text(value, label=self._label()))
 
     def get_prep_value(self, value):
         if value is None:
             return None
-        return encrypt_text(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
-
-    def to_python(self, value):
-        return value  # already a JSON value (forms, deserialisation): decrypting happens in from_db_value only
-
-    def value_to_string(self, obj):
-        return self.value_from_object(obj)
+        return encrypt_text(self.encode(value))
 
     def get_lookup(self, lookup_name):
         if lookup_name != "isnull":
@@ -49,7 +50,24 @@ class EncryptedJSONField(models.TextField):
         return super().get_lookup(lookup_name)
 
     def get_transform(self, name):
-        raise FieldError(f"{self._label()} is encrypted: the key {name!r} cannot be looked up in SQL.")
+        raise FieldError(f"{self._label()} is encrypted: {name!r} cannot be looked up in SQL.")
+
+
+class EncryptedJSONField(EncryptedTextField):
+    description = "JSON, encrypted at rest (Fernet)"
+    empty_strings_allowed = False
+
+    def encode(self, value) -> str:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+    def decode(self, text: str):
+        return json.loads(text)
+
+    def to_python(self, value):
+        return value  # already a JSON value (forms, deserialisation): decrypting happens in from_db_value only
+
+    def value_to_string(self, obj):
+        return self.value_from_object(obj)
 
     def formfield(self, **kwargs):
         return super(models.TextField, self).formfield(**{"form_class": forms.JSONField, **kwargs})

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import connection, transaction
 
-from .encrypted_fields import EncryptedJSONField
+from .encrypted_fields import EncryptedTextField
 from .encryption import DecryptionError, is_token, newest_key_encrypted, rotate_token
 
 
@@ -39,10 +39,10 @@ class RotationError(Exception):
 
 
 def encrypted_columns() -> list[tuple[type, list[str]]]:
-    """(model, [column]) of every EncryptedJSONField of every installed model."""
+    """(model, [column]) of every encrypted field (EncryptedTextField and its subclasses) of every installed model."""
     found = []
     for model in apps.get_models():
-        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedJSONField)]
+        columns = [f.column for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
         if columns:
             found.append((model, columns))
     return found

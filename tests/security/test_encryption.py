@@ -219,3 +219,19 @@ def test_the_subject_access_export_still_holds_the_plain_answers(stored, org):
     assert export["answers"]["religion"] == "jehovahs_witness"
     assert export["assessment_history"][0]["answers"]["lgbtiq"] == "yes"
     call_command("check")  # the system checks pass with the test key
+
+
+def test_the_text_field_encrypts_free_text():
+    """EncryptedTextField (for free-text notes): a str in, a token stored, the same str out."""
+    field = encrypted_fields.EncryptedTextField()
+    token = field.get_prep_value("Jehovah's Witness, refused to carry arms")
+    assert token.startswith(TOKEN_PREFIX) and "Jehovah" not in token
+    assert field.from_db_value(token, None, connection) == "Jehovah's Witness, refused to carry arms"
+    assert field.get_prep_value(None) is None and field.from_db_value(None, None, connection) is None
+
+
+def test_rotate_keys_finds_every_encrypted_field():
+    from screening.key_rotation import encrypted_columns
+
+    found = {(model._meta.db_table, tuple(columns)) for model, columns in encrypted_columns()}
+    assert found >= {(table, tuple(columns)) for table, columns in ENCRYPTED_COLUMNS}

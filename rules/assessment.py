@@ -50,6 +50,7 @@ class OutcomeResult:
     downgraded_by: str | None = None  # "P1" when post-processing lowered the strength
     why: tuple[Reason, ...] = ()  # the conditions of the firing conjuncts, asked questions only, no repeats
     why_not_strong: tuple[Reason, ...] = ()  # the strong_if conditions that are false or unknown
+    would_be_strong_if: tuple = ()  # rules.whatif.Step: the fewest answers that would make it strong
 
     def as_dict(self, *, detail: bool = True) -> dict:
         out: dict[str, Any] = {
@@ -67,6 +68,7 @@ class OutcomeResult:
                 reasons=[r.as_dict() for r in self.reasons],
                 why=[r.as_dict() for r in self.why],
                 why_not_strong=[r.as_dict() for r in self.why_not_strong],
+                would_be_strong_if=[s.as_dict() for s in self.would_be_strong_if],
                 evidence=list(self.evidence),
                 downgraded_by=self.downgraded_by,
             )
@@ -83,6 +85,7 @@ class NotMet:
     title: str
     rules: tuple[str, ...]
     failed: tuple[Reason, ...]
+    would_apply_if: tuple = ()  # rules.whatif.Step: the fewest answers that would make it apply
 
     def as_dict(self) -> dict:
         return {
@@ -91,7 +94,22 @@ class NotMet:
             "title": self.title,
             "rules": list(self.rules),
             "failed": [r.as_dict() for r in self.failed],
+            "would_apply_if": [s.as_dict() for s in self.would_apply_if],
         }
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One item of the evidence checklist: an outcome's evidence text (the first outcome that lists it, by its
+    index, so a translation can be found) and every present outcome that lists the same text."""
+
+    text: str
+    outcome: str
+    index: int
+    outcomes: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "outcome": self.outcome, "index": self.index, "outcomes": list(self.outcomes)}
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,7 @@ class Assessment:
     country_profile_used: dict = field(default_factory=dict)  # {question: {value, source, date}}
     disclaimer: str = DISCLAIMER
     not_met: tuple[NotMet, ...] = ()
+    evidence_checklist: tuple[EvidenceItem, ...] = ()
 
     def outcome(self, outcome_id: str) -> OutcomeResult | None:
         return next((o for o in self.outcomes if o.id == outcome_id), None)
@@ -116,5 +135,6 @@ class Assessment:
         if detail:
             out["country_profile_used"] = self.country_profile_used
             out["not_met"] = [n.as_dict() for n in self.not_met]
+            out["evidence_checklist"] = [e.as_dict() for e in self.evidence_checklist]
             out["disclaimer"] = self.disclaimer
         return out

@@ -7,7 +7,8 @@ from typing import Any
 
 from . import conditions as c
 from . import explain as x
-from .assessment import Assessment, NotMet, OutcomeResult, Reason
+from . import whatif
+from .assessment import Assessment, EvidenceItem, NotMet, OutcomeResult, Reason
 from .engine import Fired, engine_for
 from .loader import load_ruleset
 from .model import Ruleset
@@ -72,7 +73,7 @@ def evaluate_checked(
     if explain:
         # Outcome leaves read the strengths the rules saw, before post-processing P1 lowered any.
         emitted = {oid: "strong" if f.downgraded_by == "P1" else f.strength for oid, f in fired.items()}
-        value = x.leaf_values(statuses, normalised, emitted)
+        value = x.memoised(x.leaf_values(statuses, normalised, emitted))
     outcomes = tuple(
         _outcome_result(
             ruleset, engine.compiled if explain else None, fired[oid], statuses, normalised, used, fired, value
@@ -87,7 +88,33 @@ def evaluate_checked(
         unanswered=unanswered,
         country_profile_used=used,
         not_met=_not_met(ruleset, fired, statuses, normalised, used, value) if explain else (),
+        evidence_checklist=evidence_checklist(ruleset, outcomes, value) if explain else (),
     )
+
+
+# The checklist follows the order a claim is argued: acts, reasons, subsidiary protection, then the flags.
+CHECKLIST_ORDER = {"persecution_act": 0, "convention_ground": 1, "subsidiary_protection": 2}
+STRENGTH_RANK = {"strong": 0, "arguable": 1, "needs_information": 2}
+
+
+def evidence_checklist(ruleset: Ruleset, outcomes, value) -> tuple[EvidenceItem, ...]:
+    """One list of the evidence to gather for the present outcomes: an item whose `when` is false on the answers
+    is left out (unknown keeps it: the answer may still make it relevant), and a text listed by several
+    outcomes appears once, naming them all."""
+    items: dict[str, EvidenceItem] = {}
+    ordered = sorted(outcomes, key=lambda o: (CHECKLIST_ORDER.get(o.category, 3), STRENGTH_RANK.get(o.strength, 3)))
+    for result in ordered:
+        outcome = ruleset.outcomes[result.id]
+        for index, text in enumerate(outcome.evidence):
+            when = outcome.evidence_when[index] if index < len(outcome.evidence_when) else None
+            if when is not None and x.node_value(when, value) == c.FALSE:
+                continue
+            found = items.get(text)
+            if found is None:
+                items[text] = EvidenceItem(text=text, outcome=outcome.id, index=index, outcomes=(outcome.id,))
+            elif outcome.id not in found.outcomes:
+                items[text] = EvidenceItem(found.text, found.outcome, found.index, (*found.outcomes, outcome.id))
+    return tuple(items.values())
 
 
 def _outcome_result(ruleset, compiled, result: Fired, statuses, answers, used, fired, value) -> OutcomeResult:
@@ -99,9 +126,13 @@ def _outcome_result(ruleset, compiled, result: Fired, statuses, answers, used, f
     reasons = _reasons(compiled, result, statuses, answers, used, fired) if compiled else ()
     why = tuple(r for r in reasons if r.question is None or statuses[r.question] != c.NA)
     why_not_strong: tuple[Reason, ...] = ()
+    would_be_strong_if: tuple[whatif.Step, ...] = ()
     if compiled and result.downgraded_by is None:
         leaves = x.why_not_strong(rule, value, statuses)
         why_not_strong = tuple(_leaf_reason(leaf, statuses, answers, used, fired) for leaf in leaves)
+        if result.strength != "strong":
+            rules = whatif.rules_for(ruleset, outcome.id)
+            would_be_strong_if = whatif.what_if(ruleset, rules, "strong", value, statuses, answers)
     return OutcomeResult(
         id=outcome.id,
         category=outcome.category,
@@ -116,6 +147,7 @@ def _outcome_result(ruleset, compiled, result: Fired, statuses, answers, used, f
         downgraded_by=result.downgraded_by,
         why=why,
         why_not_strong=why_not_strong,
+        would_be_strong_if=would_be_strong_if,
     )
 
 
@@ -160,6 +192,9 @@ def _not_met(ruleset: Ruleset, fired, statuses, answers, used, value) -> tuple[N
             title=ruleset.outcomes[oid].title,
             rules=tuple(rules),
             failed=tuple(reasons),
+            would_apply_if=whatif.what_if(
+                ruleset, [ruleset.rule_by_id[r] for r in rules], "apply", value, statuses, answers
+            ),
         )
         for oid, (rules, reasons, _) in failures.items()
     )

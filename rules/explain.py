@@ -97,6 +97,20 @@ def leaf_values(statuses: Mapping[str, str], answers: Mapping[str, Any], emitted
     return value
 
 
+def memoised(value: Callable[[Mapping[str, Any]], str]) -> Callable[[Mapping[str, Any]], str]:
+    """A leaf-value callback that computes each leaf once per evaluation. Keyed by the leaf object's identity:
+    the leaves are the loaded ruleset's (or the what-if's cached DNF's), alive for the whole evaluation."""
+    cache: dict[int, str] = {}
+
+    def cached(leaf):
+        key = id(leaf)
+        if key not in cache:
+            cache[key] = value(leaf)
+        return cache[key]
+
+    return cached
+
+
 def asked(leaf: Leaf, statuses: Mapping[str, str]) -> bool:
     return "q" not in leaf.leaf or statuses.get(leaf.leaf["q"]) != c.NA
 

@@ -186,8 +186,21 @@ def build_ruleset(
             title=raw["title"],
             description=raw["description"],
             citations=tuple(_citation(x) for x in raw["citations"]),
-            evidence=tuple(raw.get("evidence", [])),
+            evidence=tuple(item["text"] if isinstance(item, dict) else item for item in raw.get("evidence", [])),
+            evidence_when=tuple(
+                c.normalise(item["when"], sets) if isinstance(item, dict) else None for item in raw.get("evidence", [])
+            ),
         )
+        for number, item in enumerate(raw.get("evidence", [])):
+            if isinstance(item, dict):
+                problems += check_condition(
+                    item["when"],
+                    where=f"ruleset: {raw['id']}.evidence[{number}].when",
+                    questions=questionnaire.by_id,
+                    sets=sets,
+                    known_outcomes=None,
+                    earlier_outcomes=None,
+                )
     for set_name, members in sets.items():
         if set_name in ("persecution_acts", "convention_grounds", "subsidiary_protection", "exclusion_flags"):
             for member in members:

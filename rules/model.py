@@ -98,6 +98,8 @@ class Outcome:
     description: str
     citations: tuple[Citation, ...]
     evidence: tuple[str, ...] = ()
+    # per evidence item, the normalised condition that makes it relevant (None: always relevant)
+    evidence_when: tuple[dict | None, ...] = ()
 
     @cached_property
     def citation_dicts(self) -> tuple[dict, ...]:

@@ -157,7 +157,21 @@ RULESET = {
                     "title": _TEXT,
                     "description": _TEXT,
                     "citations": {"type": "array", "minItems": 1, "items": _CITATION},
-                    "evidence": {"type": "array", "items": _TEXT},
+                    # an item is a text, or {text, when}: relevant only when the condition is not false
+                    "evidence": {
+                        "type": "array",
+                        "items": {
+                            "oneOf": [
+                                _TEXT,
+                                {
+                                    "type": "object",
+                                    "required": ["text", "when"],
+                                    "additionalProperties": False,
+                                    "properties": {"text": _TEXT, "when": {"$ref": "#/$defs/condition"}},
+                                },
+                            ]
+                        },
+                    },
                 },
             },
         },

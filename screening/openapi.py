@@ -156,6 +156,7 @@ _OUTCOME = {
 }
 _OUTCOME["why"] = _OUTCOME["reasons"]
 _OUTCOME["why_not_strong"] = []
+_OUTCOME["would_be_strong_if"] = []
 
 _NOT_MET = {
     "id": "act_9_2_c_disproportionate_or_discriminatory_punishment",
@@ -172,6 +173,16 @@ _NOT_MET = {
             "source": "country_profile",
         }
     ],
+    "would_apply_if": [
+        {
+            "condition": {"q": "coi_penalty_assessment", "in": ["disproportionate", "applied_more_harshly_to_group"]},
+            "negated": False,
+            "holds": "false",
+            "question": "coi_penalty_assessment",
+            "value": "disproportionate",
+            "allowed": ["disproportionate", "applied_more_harshly_to_group"],
+        }
+    ],
 }
 
 EXAMPLE_ASSESSMENT = {
@@ -180,6 +191,14 @@ EXAMPLE_ASSESSMENT = {
     "unanswered": ["has_other_nationality", "gender", "feared_consequences"],
     "country_profile_used": {},
     "not_met": [_NOT_MET],
+    "evidence_checklist": [
+        {
+            "text": "Documentation of fines",
+            "outcome": "act_9_1_b_accumulation",
+            "index": 0,
+            "outcomes": ["act_9_1_b_accumulation"],
+        }
+    ],
     "disclaimer": "This is a screening of candidate grounds for a caseworker to examine. It is not a decision ...",
 }
 

@@ -210,6 +210,27 @@ class ReasonSerializer(serializers.Serializer):
     outcome = serializers.CharField(required=False, help_text="Earlier outcome(s) the rule relied on.")
 
 
+class WhatIfStepSerializer(serializers.Serializer):
+    condition = serializers.DictField(help_text="The rule's condition that does not hold today.")
+    negated = serializers.BooleanField(help_text="The rule needs the condition to be false.")
+    holds = _choice([("false", "false"), ("unknown", "unknown")], help_text="Its value on today's answers.")
+    question = serializers.CharField(required=False, help_text="The question to answer differently.")
+    value = serializers.JSONField(required=False, help_text="An answer that satisfies the rule's conditions.")
+    allowed = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="Choice and yes/no questions: every option that would satisfy them, in questionnaire order.",
+    )
+    outcome = serializers.CharField(required=False, help_text="An earlier outcome that would have to be found.")
+
+
+class EvidenceItemSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="What to gather (English; translations by `outcome` and `index`).")
+    outcome = serializers.CharField(help_text="The first outcome (in pleading order) that lists it.")
+    index = serializers.IntegerField(help_text="Its position in that outcome's `evidence`.")
+    outcomes = serializers.ListField(child=serializers.CharField(), help_text="Every present outcome listing it.")
+
+
 class OutcomeResultSerializer(serializers.Serializer):
     id = serializers.CharField()
     category = serializers.CharField()
@@ -230,7 +251,15 @@ class OutcomeResultSerializer(serializers.Serializer):
         help_text="Why it is not strong: the `strong_if` conditions that are false or unknown (`holds`), with the "
         "answers that decided them. Empty for a strong outcome, one without `strong_if`, or one lowered by P1.",
     )
-    evidence = serializers.ListField(child=serializers.CharField())
+    would_be_strong_if = WhatIfStepSerializer(
+        many=True,
+        required=False,
+        help_text="What-if, read from the rules: the fewest answers that would make an arguable or "
+        "needs-information outcome strong (empty when none can, or when it is strong).",
+    )
+    evidence = serializers.ListField(
+        child=serializers.CharField(), help_text="Everything the outcome lists; see `evidence_checklist`."
+    )
     downgraded_by = serializers.CharField(allow_null=True, help_text="`P1` when post-processing lowered it.")
 
 
@@ -241,6 +270,9 @@ class NotMetSerializer(serializers.Serializer):
     rules = serializers.ListField(child=serializers.CharField(), help_text="Its rules that did not fire.")
     failed = ReasonSerializer(
         many=True, help_text="The conditions that failed (`holds` false or unknown), with the deciding answers."
+    )
+    would_apply_if = WhatIfStepSerializer(
+        many=True, required=False, help_text="What-if: the fewest answers that would make the outcome apply."
     )
 
 
@@ -306,6 +338,12 @@ class AssessmentSerializer(serializers.Serializer):
         help_text="Considered and not met: outcomes whose rule is relevant to the facts (one of its conditions on an "
         "answered question holds) but failed on an answer. Absent from assessments stored before explanations "
         "were added.",
+    )
+    evidence_checklist = EvidenceItemSerializer(
+        many=True,
+        required=False,
+        help_text="One de-duplicated list of the evidence to gather for the present outcomes, in pleading order "
+        "(acts, reasons, subsidiary protection, flags); items whose condition is false on the answers are left out.",
     )
 
 

@@ -133,6 +133,11 @@ class Screening(models.Model):
     # Not encrypted: profile values (public country information shared by every claimant of the country, as in
     # CountryProfile.values) and who took them; no special-category answer is ever in a profile.
     country_profile_used = models.JSONField(default=dict, blank=True)
+    case_notes = models.TextField(
+        blank=True,
+        default="",
+        help_text="The caseworker's free-text notes: never sent to the rules, printed in the memo",
+    )
     version = models.PositiveIntegerField(default=1, help_text="Optimistic-locking version, +1 on every change")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

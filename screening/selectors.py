@@ -110,6 +110,7 @@ def screening_subject_access(*, screening: Screening) -> dict:
         },
         "answers": screening.answers,
         "set_aside_answers": screening.set_aside_answers,
+        "case_notes": screening.case_notes,
         "assessment": screening.assessment,
         "country_profile_used": screening.country_profile_used,
         "assessment_history": [

@@ -372,6 +372,10 @@ def screening_save_answers(
             merged[qid] = set_aside.pop(qid)
         for qid in hide:
             set_aside[qid] = merged.pop(qid)
+    changed = merged != locked.answers or set_aside != locked.set_aside_answers
+    reopened = changed and locked.status == ScreeningStatus.COMPLETE
+    if reopened:  # a change to a completed screening makes it a draft again, and the audit trail says so
+        locked.status = ScreeningStatus.DRAFT
     locked.answers, statuses = _check(merged, locked.status, ruleset)
     locked.set_aside_answers = set_aside
     accepted = [qid for qid in accepted_from_profile if qid in answers]
@@ -383,7 +387,42 @@ def screening_save_answers(
                 answers=locked.answers, accepted=accepted, profile=profile, actor_label=actor.label
             ),
         }
-    return _store_change(locked, actor=actor, statuses=statuses, questions=answers)
+    return _store_change(
+        locked, actor=actor, statuses=statuses, questions=answers, fields=["status"] if reopened else None
+    )
+
+
+@transaction.atomic
+def screening_complete(*, actor: Actor, screening: Screening, expected_version: int | None = None) -> Screening:
+    """Confirm and complete: every required question must be answered (ScreeningInvalid names the missing ones,
+    nothing changes); audited as a change of `status`."""
+    locked = _lock(actor=actor, screening=screening, expected_version=expected_version)
+    if locked.status == ScreeningStatus.COMPLETE:
+        return locked
+    _, statuses = _check(locked.answers, ScreeningStatus.COMPLETE, screening_ruleset(locked))
+    locked.status = ScreeningStatus.COMPLETE
+    return _store_change(locked, actor=actor, statuses=statuses, questions={}, fields=["status"])
+
+
+@transaction.atomic
+def screening_notes_save(*, actor: Actor, screening: Screening, notes: str) -> Screening:
+    """The caseworker's free-text case notes: never sent to the rules, so the assessment is not re-run; audited
+    without their content."""
+    locked = _lock(actor=actor, screening=screening)
+    if locked.case_notes == notes:
+        return locked
+    locked.case_notes = notes
+    locked.version += 1
+    locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
+    locked.updated_by_client = actor.client
+    locked.save(update_fields=["case_notes", "version", "updated_by_user", "updated_by_client", "updated_at"])
+    audit_record(
+        actor=actor,
+        screening_id=locked.id,
+        action=AuditAction.CHANGED,
+        detail={"version": locked.version, "questions": [], "fields": ["case_notes"]},
+    )
+    return locked
 
 
 def _lock(*, actor: Actor, screening: Screening, expected_version: int | None = None) -> Screening:

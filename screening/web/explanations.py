@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-__all__ = ["explanation_lines", "outcome_strength_words"]
+__all__ = ["explanation_lines", "outcome_strength_words", "what_if_lines"]
 
 
 def outcome_strength_words(strength: str | None) -> str:
@@ -141,3 +141,54 @@ def _line_text(line: dict) -> str:
     if line["profile"]:
         text += " " + line["profile"]
     return text
+
+
+def _step_answer(texts, step: dict) -> str:
+    """The answer a what-if step needs, in words: the satisfying options, a range, or the value."""
+    qid = step["question"]
+    question = texts.ruleset.questionnaire.by_id.get(qid)
+    allowed = step.get("allowed") or []
+    if question is not None and allowed:
+        labels = [texts.value(question, v) for v in allowed]
+        if len(labels) == 1:
+            return labels[0]
+        if len(labels) == 2:
+            return _("%(first)s or %(second)s") % {"first": labels[0], "second": labels[1]}
+        return _("one of %(options)s") % {"options": "; ".join(labels)}
+    condition = step.get("condition") or {}
+    negated = bool(step.get("negated"))
+    if question is not None and question.type == "integer" and ("lt" in condition or "gte" in condition):
+        if ("lt" in condition) != negated:
+            return _("under %(number)s") % {"number": condition.get("lt", condition.get("gte"))}
+        return _("%(number)s or more") % {"number": condition.get("gte", condition.get("lt"))}
+    return texts.value(question, step.get("value"))
+
+
+def what_if_lines(texts, steps: list[dict]) -> list[dict[str, Any]]:
+    """A stored what-if (rules.whatif.Step.as_dict()) as lines: the question and the answer it would need, or
+    the earlier outcome that would have to be found."""
+    lines = []
+    for step in steps:
+        if step.get("question"):
+            line = {
+                "kind": "question",
+                "question": step["question"],
+                "subject": texts.prompt(step["question"]),
+                "answer": _step_answer(texts, step),
+                "note": "",
+                "profile": "",
+            }
+        else:
+            condition = step.get("condition") or {}
+            ids = [i for i in (condition.get("outcome_any") or [condition.get("outcome")]) if i]
+            titles = "; ".join(texts.outcome(i)["title"] for i in ids)
+            if step.get("negated"):
+                subject = _("%(outcomes)s is not found") % {"outcomes": titles}
+            elif condition.get("strength") == "strong":
+                subject = _("%(outcomes)s is found strong") % {"outcomes": titles}
+            else:
+                subject = _("%(outcomes)s is found") % {"outcomes": titles}
+            line = {"kind": "outcome", "subject": subject, "answer": "", "note": "", "profile": ""}
+        line["text"] = _line_text(line)
+        lines.append(line)
+    return lines

@@ -37,7 +37,7 @@ from ..models import Respondent, Screening
 from ..selectors import active_ruleset, screening_ruleset
 from .access import screening_for
 from .alternatives import mark_alternatives
-from .explanations import explanation_lines
+from .explanations import explanation_lines, what_if_lines
 from .provenance import provenance_views, screening_provenance
 
 EXCLUSION_PREFIX = "flag_exclusion_review_"
@@ -218,11 +218,11 @@ def outcome_view(
     downgrade = ""
     if stored.get("downgraded_by") == "P1":
         downgrade = _(
-            "Downgraded from strong to arguable (post-processing P1): the feared actor no longer controls the place "
-            "of return, so the risk must be re-established against whoever is now in control."
+            "Downgraded from strong to arguable: the feared actor no longer controls the place of return, so the risk "
+            "must be re-established against whoever is now in control."
         )
     elif stored.get("downgraded_by"):
-        downgrade = _("Downgraded by %(rule)s.") % {"rule": stored["downgraded_by"]}
+        downgrade = _("Downgraded from strong to arguable after the rules ran (see the technical details).")
     return {
         "id": oid,
         "category": stored.get("category", ""),
@@ -242,6 +242,7 @@ def outcome_view(
         "why_not_strong": explanation_lines(
             texts, stored.get("why_not_strong") or [], strengths=strengths, profile_note=profile_note, kind="why_not"
         ),
+        "would_be_strong_if": what_if_lines(texts, stored.get("would_be_strong_if") or []),
         "missing": missing,
         "evidence": text["evidence"] or list(stored.get("evidence") or []),
         "downgraded_by": stored.get("downgraded_by") or "",
@@ -267,9 +268,77 @@ def not_met_views(texts: Texts, assessment: dict, strengths: dict, profile_used:
                     profile_note=lambda qid: _profile_note(profile_used.get(qid)),
                     kind="failed",
                 ),
+                "would_apply_if": what_if_lines(texts, stored.get("would_apply_if") or []),
             }
         )
     return sorted(views, key=lambda v: order.get(v["category"], 9))
+
+
+def evidence_checklist(texts: Texts, assessment: dict) -> list[dict[str, Any]]:
+    """The assessment's one evidence checklist, translated (by the first outcome listing each item and its
+    index), each item with the titles of the outcomes it serves."""
+    items = []
+    for stored in assessment.get("evidence_checklist") or []:
+        listed = texts.outcome(stored["outcome"])["evidence"]
+        index = stored.get("index", -1)
+        text = listed[index] if 0 <= index < len(listed) else stored.get("text", "")
+        items.append(
+            {
+                "text": text,
+                "outcomes": [texts.outcome(oid)["title"] for oid in stored.get("outcomes") or []],
+            }
+        )
+    return items
+
+
+def _summary_entry(outcome: dict) -> dict[str, Any]:
+    """One ground of the summary: its title, strength and the key missing item (the first question that still
+    needs an answer, or the first answer that would make it strong)."""
+    key_missing = ""
+    if outcome["missing"]:
+        key_missing = _("Still to answer: %(question)s") % {"question": outcome["missing"][0]["prompt"]}
+    elif outcome["would_be_strong_if"]:
+        key_missing = _("Would be strong if: %(condition)s") % {"condition": outcome["would_be_strong_if"][0]["text"]}
+    return {
+        "id": outcome["id"],
+        "title": outcome["title"],
+        "strength": outcome["strength"],
+        "strength_label": outcome["strength_label"],
+        "key_missing": key_missing,
+    }
+
+
+def summary_context(grouped: dict[str, list], screening: Screening) -> dict[str, Any]:
+    """The result page's summary, in the order a claim is argued: the act of persecution and its Convention
+    reason (nexus), subsidiary protection in the alternative, and the exclusion review beside them."""
+    acts = [_summary_entry(o) for o in _by_strength(grouped["persecution_act"])]
+    reasons = [_summary_entry(o) for o in _by_strength(grouped["convention_ground"])]
+    subsidiary = [_summary_entry(o) for o in _by_strength(grouped["subsidiary_protection"])]
+    exclusion = [_summary_entry(o) for o in _by_strength(grouped["exclusion"])]
+    steps = []
+    if exclusion:
+        steps.append(_("Examine the exclusion review first, with a separate interview by trained staff."))
+    if acts and reasons:
+        steps.append(_("Plead the act of persecution with its Convention reason; check each against the facts."))
+    if subsidiary:
+        steps.append(_("Plead subsidiary protection in the alternative."))
+    steps.append(_("Gather the evidence in the checklist below."))
+    if screening.status != "complete":
+        steps.append(_("Answer the open questions, then confirm and complete the screening on Check your answers."))
+    steps.append(_("A qualified adviser decides what to plead: this screening is not a decision."))
+    return {
+        "acts": acts,
+        "reasons": reasons,
+        "subsidiary": subsidiary,
+        "exclusion": exclusion,
+        "refugee_claim": bool(acts and reasons),
+        "in_the_alternative": bool(reasons) and bool(subsidiary),
+        "next_steps": steps,
+    }
+
+
+def _by_strength(outcomes: list[dict]) -> list[dict]:
+    return sorted(outcomes, key=lambda o: STRENGTH_ORDER.get(o["strength"], 9))
 
 
 def group_of(outcome: dict) -> str:
@@ -311,6 +380,8 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
         "groups": groups,
         "outcome_count": len(outcomes),
         "not_met": not_met_views(texts, assessment, strengths, profile_used),
+        "summary": summary_context(grouped, screening),
+        "evidence_checklist": evidence_checklist(texts, assessment),
         "has_exclusion": has_exclusion,
         "has_grounds": has_grounds,
         "exclusion_note": _(

@@ -17,6 +17,8 @@ urlpatterns = [
     path("cases/<uuid:screening_id>/question/<slug:question_id>/", views.question, name="question"),
     path("cases/<uuid:screening_id>/check/", views.check, name="check"),
     path("cases/<uuid:screening_id>/handover/", views.handover, name="handover"),
+    path("cases/<uuid:screening_id>/complete/", views.complete, name="complete"),
+    path("cases/<uuid:screening_id>/notes/", views.case_notes, name="case-notes"),
     path("cases/<uuid:screening_id>/language/", views.interview_language, name="interview-language"),
     # Claimant mode (screening/web/claimant.py): the device handed to the claimant, and taken back.
     path("cases/<uuid:screening_id>/claimant/start/", views.claimant_start, name="claimant-start"),

@@ -34,7 +34,7 @@ from .. import services
 from ..country_names import country_name
 from ..models import ScreeningStatus
 from ..selectors import active_ruleset, country_profile_values, screening_ruleset, screening_search
-from . import claimant, languages
+from . import claimant, completion, languages
 from .access import actor_for, screening_for
 from .forms import NewScreeningForm, answer_lines, country_choices, prefill_from_profile, question_field
 from .provenance import provenance_views, screening_provenance
@@ -545,6 +545,16 @@ def claimant_handover(request, actor, screening):
     return claimant.handover(request, actor, screening)
 
 
+@screening_page("POST")
+def complete(request, actor, screening):
+    return completion.complete(request, actor, screening)
+
+
+@screening_page("POST")
+def case_notes(request, actor, screening):
+    return completion.notes(request, actor, screening)
+
+
 @screening_page("GET")
 def claimant_end(request, actor, screening):
     return claimant.end(request, actor, screening)
@@ -623,6 +633,11 @@ def check(request, actor, screening):
             "sections": sections,
             "outcomes": outcomes,
             "unanswered": unanswered,
+            "required_missing": [
+                translation_.question(q)["caseworker_prompt"]
+                for q in questionnaire.questions
+                if q.required and q.id not in answers
+            ],
             "tasks_url": reverse("web:tasks", args=[screening.id]),
             "result_url": result_url(screening),
             "disclaimer": DISCLAIMER,

@@ -193,10 +193,55 @@ def _outcome(pdf: MemoPDF, outcome: dict[str, Any]) -> None:
                 pdf.bullet(question["prompt"])
         else:
             pdf.bullet(_("This depends on other outcomes that still need information (see the conditions above)."))
-    if outcome["evidence"]:
-        pdf.label(_("Evidence to gather"))
-        for item in outcome["evidence"]:
-            pdf.bullet(item)
+    if outcome.get("would_be_strong_if"):
+        pdf.label(_("Would be strong if"))
+        for line in outcome["would_be_strong_if"]:
+            pdf.bullet(line["text"])
+
+
+def _summary(pdf: MemoPDF, memo: dict[str, Any]) -> None:
+    """The result page's summary, linear: the exclusion review first (P2), then the grounds to plead in the
+    order a claim is argued, then what happens next."""
+    summary = memo["summary"]
+
+    def entries(items):
+        for item in items:
+            text = f"{item['title']} — {item['strength_label']}"
+            if item["key_missing"]:
+                text += f" ({item['key_missing']})"
+            pdf.bullet(text)
+
+    pdf.heading(_("Summary"), 14, space_before=4, level=2)
+    pdf.label(_("Exclusion review"))
+    if summary["exclusion"]:
+        pdf.para(_("Examine these before relying on any ground: they never remove a ground."), indent=INDENT)
+        entries(summary["exclusion"])
+    else:
+        pdf.para(_("No exclusion indicator on these answers."), indent=INDENT)
+    if summary["acts"] or summary["reasons"]:
+        pdf.label(_("Refugee status") if summary["refugee_claim"] else _("Refugee status: incomplete"))
+        pdf.para(_("Act of persecution"), bold=True, indent=INDENT)
+        entries(summary["acts"])
+        pdf.para(_("Convention reason (nexus)"), bold=True, indent=INDENT)
+        entries(summary["reasons"])
+    if summary["subsidiary"]:
+        pdf.label(
+            _("Subsidiary protection, in the alternative")
+            if summary["in_the_alternative"]
+            else _("Subsidiary protection")
+        )
+        entries(summary["subsidiary"])
+    pdf.label(_("What happens next"))
+    for number, step in enumerate(summary["next_steps"], start=1):
+        pdf.bullet(f"{number}. {step}")
+
+
+def _checklist(pdf: MemoPDF, memo: dict[str, Any]) -> None:
+    if not memo.get("evidence_checklist"):
+        return
+    pdf.heading(_("Evidence to gather"), 12, level=2)
+    for item in memo["evidence_checklist"]:
+        pdf.bullet(f"{item['text']} ({_('for')} {'; '.join(item['outcomes'])})")
 
 
 def memo_pdf(memo: dict[str, Any], *, compress: bool = True) -> bytes:
@@ -225,7 +270,10 @@ def memo_pdf(memo: dict[str, Any], *, compress: bool = True) -> bytes:
     if memo["ruleset_changed"]:
         pdf.para(_("The ruleset has changed since this assessment: reassess the screening to apply the current rules."))
 
-    pdf.heading(_("Candidate grounds and flags"), 14, space_before=4, level=2)
+    _summary(pdf, memo)
+    _checklist(pdf, memo)
+
+    pdf.heading(_("Grounds and flags in detail"), 14, space_before=4, level=2)
     if not memo["groups"]:
         pdf.para(_("The screening identified no candidate ground and no flag."))
     for group in memo["groups"]:
@@ -240,10 +288,18 @@ def memo_pdf(memo: dict[str, Any], *, compress: bool = True) -> bytes:
             pdf.label(item["title"])
             for line in item["failed"]:
                 pdf.bullet(line["text"])
+            if item.get("would_apply_if"):
+                pdf.para(_("Would apply if"), indent=INDENT)
+                for line in item["would_apply_if"]:
+                    pdf.bullet(line["text"], indent=2 * INDENT)
     if memo["unanswered"]:
         pdf.heading(_("Questions not answered yet"), 12, level=3)
         for question in memo["unanswered"]:
             pdf.bullet(question["prompt"], indent=0)
+
+    if screening.case_notes:
+        pdf.heading(_("Case notes"), 12, level=2)
+        pdf.para(screening.case_notes)
 
     pdf.add_page()
     pdf.heading(_("Answers"), 14, space_before=0, level=2)

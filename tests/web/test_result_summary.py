@@ -143,3 +143,20 @@ def test_result_page_has_back_and_change_answers_links(member, actor):
     html = html_of(member, screening)
     assert f'href="{reverse("web:check", args=[screening.id])}"' in html
     assert f'href="{reverse("web:tasks", args=[screening.id])}">Change answers' in html
+
+
+def test_pdf_has_the_summary_the_checklist_and_the_case_notes(actor, ruleset):
+    from screening import services
+    from screening.pdf import memo_pdf
+    from screening.web import results
+    from tests.web.test_results import pdf_text
+
+    screening = make(actor, "pub-02")
+    screening = services.screening_notes_save(actor=actor, screening=screening, notes="Interpreter: Dari")
+    text = pdf_text(memo_pdf(results.memo_context(screening, language="en"), compress=False))
+    assert text.index("Summary") < text.index("Evidence to gather") < text.index("Grounds and flags in detail")
+    act = _strongest(screening.assessment, "persecution_act")
+    assert ruleset.outcomes[act["id"]].title in text[text.index("Act of persecution") :]
+    for item in screening.assessment["evidence_checklist"]:
+        assert item["text"][:40] in text.replace("\n", " ") or item["text"][:40] in text
+    assert "Interpreter: Dari" in text and "What happens next" in text

@@ -115,14 +115,20 @@ def _holds(leaf: Mapping[str, Any], negated: bool, value: Any) -> bool:
     return c.test_answer(leaf, value) != negated
 
 
+def _offered(question: Question) -> list[str]:
+    """The options a what-if may suggest: not "unknown", and not an option the questionnaire keeps only for old
+    answers (its label starts with "DEPRECATED", e.g. coi_alternative_service's exists_but_punitive)."""
+    return [o.id for o in question.options if o.id != "unknown" and not o.label.startswith("DEPRECATED")]
+
+
 def _candidates(question: Question, leaves: list[dict], current: Any) -> list:
     """Answers worth trying for a question: its options, or the values its leaves name."""
     if question.type == "boolean":
         return [True, False]
     if question.type == "single_choice":
-        return [o for o in question.option_ids if o != "unknown"]
+        return _offered(question)
     if question.type == "multi_choice":
-        options = [o for o in question.option_ids if o != "unknown"]
+        options = _offered(question)
         named = []
         for leaf in leaves:
             for key in ("any_of", "only", "count_of"):

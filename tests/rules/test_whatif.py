@@ -97,3 +97,15 @@ def test_multi_choice_what_if_keeps_todays_choices():
     first, second = [o for o in question.option_ids if o != "unknown"][:2]
     _, value = satisfying(question, [({"q": question.id, "any_of": [second]}, False)], [first])
     assert set(value) == {first, second}
+
+
+def test_a_deprecated_option_is_never_suggested():
+    ruleset = load_ruleset()
+    question = ruleset.questionnaire.by_id["coi_alternative_service"]
+    assert any(o.label.startswith("DEPRECATED") for o in question.options)
+    allowed, value = satisfying(
+        question,
+        [({"q": question.id, "in": ["exists_but_punitive", "exists_punitive_length_or_conditions"]}, False)],
+        None,
+    )
+    assert allowed == ("exists_punitive_length_or_conditions",) and value == "exists_punitive_length_or_conditions"

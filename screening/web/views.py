@@ -418,7 +418,7 @@ def section(request, actor, screening, section_id):
             following = iv.next_section(questionnaire, screening.answers, mode, section_id)
             if following:
                 return redirect("web:section", screening_id=screening.id, section_id=following)
-            return redirect("web:tasks", screening_id=screening.id)
+            return redirect("web:check", screening_id=screening.id)  # the last section: Check your answers
         data, submitted, questions = request.POST, set(asked), current
     else:
         _record_view(request, actor, screening)

@@ -15,7 +15,7 @@ from screening.dates import long_date
 from screening.pdf import memo_pdf
 from screening.web import results
 from screening.web.alternatives import alternative_note
-from tests.web.test_results import CASES, actor, make, member, org, pdf_text, user  # noqa: F401
+from tests.web.test_results import CASES, make, pdf_text
 
 pytestmark = pytest.mark.django_db
 

@@ -198,9 +198,10 @@ def test_reasons_from_the_country_profile_are_marked_with_source_and_date(member
     html = html_of(member, screening)
     qid = from_profile[0]["question"]
     assert escape(f"(from the country profile: {used[qid]['source']},") in html
-    # and the memo lists the defaults with the answers, marked the same way
+    # and the memo lists the defaults with the answers, with their source (the memo has no per-outcome reasons)
     memo = html_of(member, screening, "memo")
-    assert escape(f"(from the country profile: {used[qid]['source']},") in memo
+    answers = memo[memo.index('id="memo-answers"') :]
+    assert escape(used[qid]["sources"][0]["title"]) in answers
 
 
 def test_p1_downgrade_is_explained(member, actor):

@@ -446,12 +446,12 @@ def test_caseworker_continue_shows_new_follow_ups_then_the_next_section(client_i
     }
 
 
-def test_the_last_section_goes_to_the_task_list(client_in, actor):
+def test_the_last_section_goes_to_check_your_answers(client_in, actor):
     screening = make_screening(actor)
     response = client_in.post(
         reverse("web:section", args=[screening.id, "journey_and_timing"]), {"version": "1", "exit_manner": "legal_exit"}
     )
-    assert response["Location"] == reverse("web:tasks", args=[screening.id])
+    assert response["Location"] == reverse("web:check", args=[screening.id])
 
 
 def test_claimant_continue_goes_to_the_next_unanswered_question_then_check_your_answers(client_in, actor):

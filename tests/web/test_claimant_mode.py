@@ -96,9 +96,14 @@ def test_everything_else_is_refused_server_side(client_in, actor, handed):
     assert response.status_code == 403
     assert client_in.post(reverse("web:handover", args=[handed.id])).status_code == 403
     assert client_in.post(reverse("web:logout")).status_code == 403
+    # completing the screening and case notes are the caseworker's, never the claimant's
+    assert client_in.post(reverse("web:complete", args=[handed.id]), {"version": "1"}).status_code == 403
+    assert client_in.post(reverse("web:case-notes", args=[handed.id]), {"case_notes": "x"}).status_code == 403
+    assert "Confirm and complete" not in html(client_in.get(reverse("web:check", args=[handed.id])))
     other.refresh_from_db()
     handed.refresh_from_db()
     assert other.answers == {"country_of_origin": "BY"} and handed.respondent == "claimant"
+    assert handed.status == "draft" and handed.case_notes == ""
 
 
 def test_leaving_needs_the_caseworkers_password(client_in, handed):

@@ -475,7 +475,7 @@ class ScreeningListApi(ScreeningApiMixin, ApiView):
             selectors.screening_list(organisation=self.actor.organisation, filters=criteria)
             .select_related("created_by_user", "created_by_client", "updated_by_user", "updated_by_client")
             .prefetch_related("outcomes")
-            .defer("answers", "set_aside_answers", "assessment", "country_profile_used")
+            .defer("answers", "set_aside_answers", "assessment", "country_profile_used", "case_notes")
         )
         paginator = ScreeningPagination()
         page = paginator.paginate_queryset(screenings, request, view=self)

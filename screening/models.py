@@ -10,7 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from .encrypted_fields import EncryptedJSONField
+from .encrypted_fields import EncryptedJSONField, EncryptedTextField
 
 
 class CountryProfile(models.Model):
@@ -133,10 +133,10 @@ class Screening(models.Model):
     # Not encrypted: profile values (public country information shared by every claimant of the country, as in
     # CountryProfile.values) and who took them; no special-category answer is ever in a profile.
     country_profile_used = models.JSONField(default=dict, blank=True)
-    case_notes = models.TextField(
+    case_notes = EncryptedTextField(
         blank=True,
         default="",
-        help_text="The caseworker's free-text notes: never sent to the rules, printed in the memo",
+        help_text="The caseworker's free-text notes (encrypted at rest): never sent to the rules",
     )
     version = models.PositiveIntegerField(default=1, help_text="Optimistic-locking version, +1 on every change")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

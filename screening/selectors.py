@@ -243,4 +243,6 @@ def screening_search(*, organisation: Organisation, query: str = ""):
     qs = screening_list(organisation=organisation)
     if query:
         qs = qs.filter(reference__icontains=query)
-    return qs.defer("answers", "set_aside_answers", "assessment", "country_profile_used").prefetch_related("outcomes")
+    return qs.defer(
+        "answers", "set_aside_answers", "assessment", "country_profile_used", "case_notes"
+    ).prefetch_related("outcomes")

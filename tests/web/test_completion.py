@@ -99,3 +99,18 @@ def test_completion_and_notes_are_get_proof_and_organisation_scoped(client, memb
     assert _complete(client, screening).status_code == 404
     assert client.post(reverse("web:case-notes", args=[screening.id]), {"case_notes": "x"}).status_code == 404
     assert Screening.objects.get(pk=screening.pk).status == ScreeningStatus.DRAFT
+
+
+def test_case_notes_are_encrypted_at_rest(actor):
+    from django.db import connection
+
+    screening = make(actor, "pub-02")
+    services.screening_notes_save(actor=actor, screening=screening, notes="Brother detained in Minsk")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT case_notes FROM screening_screening WHERE id = %s",
+            [screening.id.hex if connection.vendor == "sqlite" else screening.id],
+        )
+        raw = cursor.fetchone()[0]
+    assert raw and "Minsk" not in raw
+    assert Screening.objects.get(pk=screening.pk).case_notes == "Brother detained in Minsk"

@@ -155,6 +155,10 @@ def _item_screen(item: JobItem, *, actor: Actor, source: str) -> None:
         item.status = JobItemStatus.INVALID
         item.errors = [{"code": "invalid", "field": None, "question": None, "message": "An item must be an object."}]
         return
+    if isinstance(payload.get("_error"), str):  # an uploaded line that could not be read (spreadsheets.py)
+        item.status = JobItemStatus.INVALID
+        item.errors = [{"code": "invalid", "field": None, "question": None, "message": payload["_error"]}]
+        return
     serializer = ScreeningCreateSerializer(data=payload)
     if not serializer.is_valid():
         item.status, item.errors = JobItemStatus.INVALID, validation_items(serializer.errors)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import triage, views
 
 app_name = "web"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("cases/", views.case_list, name="case-list"),
+    path("triage/", triage.upload, name="triage"),
+    path("triage/template.<str:kind>", triage.template, name="triage-template"),
+    path("triage/jobs/<uuid:job_id>/", triage.job_page, name="triage-job"),
+    path("triage/jobs/<uuid:job_id>/results.<str:kind>", triage.job_results, name="triage-results"),
     path("cases/new/", views.case_new, name="case-new"),
     path("cases/<uuid:screening_id>/", views.case_start, name="case-start"),
     path("cases/<uuid:screening_id>/tasks/", views.tasks, name="tasks"),

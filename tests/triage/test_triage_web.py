@@ -167,7 +167,7 @@ def test_template_downloads_list_every_question_and_option(supervisor):
         ("x.pdf", b"%PDF-1.4", "Upload a .csv, .xlsx or .jsonl file."),
         ("x.xlsx", b"not a zip", "not a readable .xlsx workbook"),
         ("x.csv", b"", "The file is empty."),
-        ("x.csv", "reference,age\n".encode(), "no rows under its header"),
+        ("x.csv", b"reference,age\n", "no rows under its header"),
     ],
 )
 def test_a_bad_file_is_refused_with_a_clear_message_and_creates_nothing(supervisor, name, content, message):

@@ -196,7 +196,7 @@ def screening_get(*, organisation: Organisation, screening_id, with_answers: boo
     the screening exists and its version before a service re-reads it locked); read later, they load then."""
     qs = Screening.objects.filter(organisation=organisation, pk=screening_id)
     if not with_answers:
-        qs = qs.defer("answers", "set_aside_answers", "assessment")
+        qs = qs.defer("answers", "set_aside_answers", "assessment", "case_notes")
     return qs.first()
 
 

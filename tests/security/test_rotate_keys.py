@@ -28,7 +28,7 @@ ANSWERS = {
     "lgbtiq": "yes",
 }
 TABLES = [
-    ("screening_screening", ["answers", "set_aside_answers", "assessment"]),
+    ("screening_screening", ["answers", "set_aside_answers", "assessment", "case_notes"]),
     ("screening_assessmentrecord", ["answers"]),
     ("screening_jobitem", ["payload"]),
 ]
@@ -69,7 +69,7 @@ def stored_under_a():
         job = Job.objects.create(organisation=org, source=JobSource.API, total_items=1)
         JobItem.objects.create(job=job, index=0, payload={"answers": ANSWERS})
     tokens = raw_tokens()
-    assert len(tokens) == 3 * 3 + 3 + 1 and all(readable_with(KEY_A, t) and not readable_with(KEY_B, t) for t in tokens)
+    assert len(tokens) == 3 * 4 + 3 + 1 and all(readable_with(KEY_A, t) and not readable_with(KEY_B, t) for t in tokens)
     return tokens
 
 
@@ -88,7 +88,7 @@ def test_rotate_from_a_to_b_then_b_alone_reads_everything(stored_under_a):
     assert "screening_screening.assessment: 3 re-encrypted" in output
     assert "screening_assessmentrecord.answers: 3 re-encrypted" in output
     assert "screening_jobitem.payload: 1 re-encrypted" in output
-    assert "Total: 13 re-encrypted, 0 already under the newest key." in output
+    assert "Total: 16 re-encrypted, 0 already under the newest key." in output
     tokens = raw_tokens()
     assert all(readable_with(KEY_B, t) and not readable_with(KEY_A, t) for t in tokens)
     assert not set(tokens) & set(stored_under_a)
@@ -101,7 +101,7 @@ def test_a_second_run_changes_nothing(stored_under_a):
         rotate()
         after_first = raw_tokens()
         output = rotate()
-    assert "Total: 0 re-encrypted, 13 already under the newest key." in output
+    assert "Total: 0 re-encrypted, 16 already under the newest key." in output
     assert raw_tokens() == after_first
 
 
@@ -113,7 +113,7 @@ def test_a_run_after_a_partial_run_completes_it(stored_under_a):
         output = rotate()
         everything_opens()
     assert "screening_jobitem.payload: 0 re-encrypted, 1 already under the newest key" in output
-    assert "Total: 12 re-encrypted, 1 already under the newest key." in output
+    assert "Total: 15 re-encrypted, 1 already under the newest key." in output
 
 
 @pytest.mark.parametrize("keys", [[], ["not-a-key"]])

@@ -34,7 +34,7 @@ from .. import services
 from ..country_names import country_name
 from ..models import ScreeningStatus
 from ..selectors import active_ruleset, country_profile_values, screening_ruleset, screening_search
-from . import claimant, completion, languages
+from . import claimant, completion, languages, page_notices
 from .access import actor_for, screening_for
 from .forms import NewScreeningForm, answer_lines, country_choices, prefill_from_profile, question_field
 from .provenance import provenance_views, screening_provenance
@@ -402,16 +402,21 @@ def section(request, actor, screening, section_id):
     if not questions:
         return redirect("web:tasks", screening_id=screening.id)
 
-    data, submitted, errors, conflict = None, (), [], False
+    data, submitted, errors, conflict, changed = None, (), [], False, []
     if request.method == "POST":
         screening, errors, conflict = _save_page(actor, screening, questions, request.POST)
+        if conflict:
+            changed = page_notices.changed_by_others(
+                questions, request.POST, screening.answers, translation=translation_, mode=mode
+            )
         asked = [q.id for q in questions]
         current = iv.section_questions(questionnaire, screening.answers, section_id, mode)
         errors = [e for e in errors if e.question in {q.id for q in current}]
         if not errors and not conflict:
             follow_ups = iv.new_follow_ups(questionnaire, screening.answers, section_id, mode, asked)
             if follow_ups:
-                anchor = f"question-{follow_ups[0].id}"
+                page_notices.remember_follow_ups(request, screening, follow_ups)
+                anchor = "follow-ups"  # the banner naming them, each linked to its question
                 return HttpResponseRedirect(_url("section", screening, section_id, returning=returning, anchor=anchor))
             if returning:
                 return redirect("web:check", screening_id=screening.id)
@@ -445,6 +450,9 @@ def section(request, actor, screening, section_id):
             "fields": fields,
             "countries": country_choices(),
             "conflict": conflict,
+            "changed": changed,
+            "seen": page_notices.seen_json(questions, screening.answers),
+            "follow_ups": page_notices.follow_ups_opened(request, screening, fields) if not data else [],
             "page_errors": _page_errors(errors),
             "back_url": back_url,
         },
@@ -468,10 +476,14 @@ def question(request, actor, screening, question_id):
     if not iv.asked_now(questionnaire, screening.answers, question_id, mode):
         return redirect("web:tasks", screening_id=screening.id)
 
-    data, errors, conflict = None, [], False
+    data, errors, conflict, changed = None, [], False, []
     if request.method == "POST":
         asked_before = [q.id for q in iv.all_questions_in_order(questionnaire, screening.answers, mode)]
         screening, errors, conflict = _save_page(actor, screening, [question_], request.POST)
+        if conflict:
+            changed = page_notices.changed_by_others(
+                [question_], request.POST, screening.answers, translation=translation_, mode=mode
+            )
         if not errors and not conflict:
             if returning:  # a changed answer may ask new follow-ups first, then back to Check your answers
                 follow_ups = iv.new_questions(questionnaire, screening.answers, mode, asked_before)
@@ -514,6 +526,8 @@ def question(request, actor, screening, question_id):
             "field": fields[0],
             "countries": country_choices(),
             "conflict": conflict,
+            "changed": changed,
+            "seen": page_notices.seen_json([question_], screening.answers),
             "page_errors": _page_errors(errors),
             "back_url": back_url,
         },

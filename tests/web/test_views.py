@@ -433,9 +433,15 @@ def test_caseworker_continue_shows_new_follow_ups_then_the_next_section(client_i
     screening = make_screening(actor)
     url = reverse("web:section", args=[screening.id, "profile"])
     response = client_in.post(url, {"version": "1", "country_of_origin": "RU", "has_other_nationality": "true"})
-    assert response["Location"] == url + "#question-other_nationality_country"
+    assert response["Location"] == url + "#follow-ups"
     page = html(client_in.get(url))
     assert 'id="question-other_nationality_country"' in page
+    banner = page.split('id="follow-ups"')[1].split("</div>\n</div>")[0]
+    assert 'role="region"' in page.split('id="follow-ups"')[0][-80:] + page.split('id="follow-ups"')[1][:40]
+    assert "Your answers added 2 questions to this page:" in banner
+    assert '<a class="notification-banner__link" href="#question-other_nationality_country">' in banner
+    assert 'href="#question-coi_other_nationality_protection"' in banner
+    assert 'id="follow-ups"' not in html(client_in.get(url))  # said once
     response = client_in.post(url, {"version": "2", "other_nationality_country": "KZ"})
     assert response["Location"] == reverse("web:section", args=[screening.id, "military_status"])
     screening.refresh_from_db()
@@ -495,7 +501,7 @@ def test_return_to_check_your_answers(client_in, actor):
     assert response["Location"] == reverse("web:check", args=[caseworker.id])
     # new follow-ups are asked first, still on the way back to Check your answers
     response = client_in.post(url, {"version": "2", "has_other_nationality": "true"})
-    assert response["Location"] == url + "#question-other_nationality_country"
+    assert response["Location"] == url + "#follow-ups"
 
 
 def test_questions_not_asked_now_redirect_to_the_task_list(client_in, actor):
@@ -580,7 +586,8 @@ def test_coi_prefill_shows_its_source_and_date_and_is_saved_only_on_continue(cli
     screening.refresh_from_db()
     assert screening.answers["armed_conflict_involvement"] == values["armed_conflict_involvement"]["value"]
     assert screening.answers["home_area_violence_level"] == "unknown"
-    assert response["Location"].startswith(url + "#question-coi_use_of_force_unlawful")
+    assert response["Location"] == url + "#follow-ups"
+    assert 'href="#question-coi_use_of_force_unlawful"' in html(client_in.get(url))
     page = html(client_in.get(url))
     assert 'id="q-home_area_violence_level-prefill"' not in page  # answered: no suggestion any more
     assert 'id="q-coi_use_of_force_unlawful-prefill"' in page  # the new follow-up is suggested too
@@ -602,6 +609,27 @@ def test_a_version_conflict_keeps_the_submitted_answers(client_in, actor):
     client_in.post(url, {"version": "2", "age": "41", "country_of_origin": "UA"})
     screening.refresh_from_db()
     assert screening.answers == {"age": 41, "country_of_origin": "UA"}
+
+
+def test_a_version_conflict_lists_the_answers_the_other_person_changed(client_in, actor):
+    screening = make_screening(actor, {"age": 30, "gender": "male"})
+    url = reverse("web:section", args=[screening.id, "profile"])
+    seen = re.search(r'name="seen" value="([^"]*)"', html(client_in.get(url))).group(1)
+    seen = seen.replace("&quot;", '"')
+    services.screening_save_answers(  # someone else, meanwhile
+        actor=actor, screening=screening, answers={"age": 40, "country_of_origin": "RU"}, expected_version=1
+    )
+    response = client_in.post(url, {"version": "1", "seen": seen, "age": "41", "gender": "male"})
+    page = html(response)
+    changes = page.split("Answers the other person changed")[1].split("</dl>")[0]
+    age = changes.split("How old is the person now?")[1].split("</dd>")[0]
+    assert "Before:</span> 30" in age and "Now:</span> 40" in age
+    country = changes.split("</dt>")[1:]
+    assert any("Before:</span> Not answered" in c and "Now:</span> Russia" in c for c in country)
+    assert "gender" not in changes.lower() or "Male" not in changes  # unchanged answers are not listed
+    screening.refresh_from_db()
+    assert screening.answers == {"age": 40, "gender": "male", "country_of_origin": "RU"}  # nothing overwritten
+    assert 'value="41"' in page  # what was typed is still there, to save with Continue
 
 
 def test_a_missing_version_is_never_saved_blindly(client_in, actor):

@@ -34,7 +34,7 @@ from .. import services
 from ..country_names import country_name
 from ..models import ScreeningStatus
 from ..selectors import active_ruleset, country_profile_values, screening_ruleset, screening_search
-from . import claimant, completion, languages, page_notices
+from . import claimant, completion, languages, leaving, page_notices
 from .access import actor_for, screening_for
 from .forms import NewScreeningForm, answer_lines, country_choices, prefill_from_profile, question_field
 from .provenance import provenance_views, screening_provenance
@@ -412,6 +412,8 @@ def section(request, actor, screening, section_id):
         asked = [q.id for q in questions]
         current = iv.section_questions(questionnaire, screening.answers, section_id, mode)
         errors = [e for e in errors if e.question in {q.id for q in current}]
+        if not errors and not conflict and leaving.requested(request):
+            return leaving.leave(request, actor, screening, request.get_full_path())
         if not errors and not conflict:
             follow_ups = iv.new_follow_ups(questionnaire, screening.answers, section_id, mode, asked)
             if follow_ups:
@@ -453,6 +455,7 @@ def section(request, actor, screening, section_id):
             "changed": changed,
             "seen": page_notices.seen_json(questions, screening.answers),
             "follow_ups": page_notices.follow_ups_opened(request, screening, fields) if not data else [],
+            "answers_form": True,
             "page_errors": _page_errors(errors),
             "back_url": back_url,
         },
@@ -484,6 +487,8 @@ def question(request, actor, screening, question_id):
             changed = page_notices.changed_by_others(
                 [question_], request.POST, screening.answers, translation=translation_, mode=mode
             )
+        if not errors and not conflict and leaving.requested(request):
+            return leaving.leave(request, actor, screening, request.get_full_path())
         if not errors and not conflict:
             if returning:  # a changed answer may ask new follow-ups first, then back to Check your answers
                 follow_ups = iv.new_questions(questionnaire, screening.answers, mode, asked_before)
@@ -528,6 +533,7 @@ def question(request, actor, screening, question_id):
             "conflict": conflict,
             "changed": changed,
             "seen": page_notices.seen_json([question_], screening.answers),
+            "answers_form": True,
             "page_errors": _page_errors(errors),
             "back_url": back_url,
         },

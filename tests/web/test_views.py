@@ -870,3 +870,60 @@ def test_a_claimant_screening_is_handed_over_to_the_caseworker(client_in, actor)
     page = html(client_in.get(f"/cases/{screening.id}/section/consequences/"))
     assert "coi_evaders_treated_as_disloyal" in page
     assert client_in.get(f"/cases/{screening.id}/handover/").status_code == 405
+
+
+# ---- leaving a question page keeps what was typed (screening/web/leaving.py) --------------------------------
+
+
+def test_header_buttons_on_a_question_page_belong_to_its_form(client_in, actor):
+    screening = make_screening(actor)
+    page = html(client_in.get(reverse("web:section", args=[screening.id, "profile"])))
+    assert '<form method="post" id="answers-form" novalidate>' in page
+    for value in ("cases", "sign-out", "language:ru", "language:uk", "tasks"):
+        assert f'form="answers-form" name="leave" value="{value}"' in page, value
+    assert f'href="{reverse("web:case-list")}"' not in page  # no plain link that would drop the typed answers
+    other = html(client_in.get(reverse("web:tasks", args=[screening.id])))  # not a form page: plain links
+    assert 'form="answers-form"' not in other and f'href="{reverse("web:case-list")}"' in other
+
+
+@pytest.mark.parametrize(
+    "leave, target",
+    [("cases", "/cases/"), ("tasks", "tasks"), ("sign-out", "/accounts/login/"), ("language:uk", "here")],
+)
+def test_leaving_a_section_page_saves_what_was_typed_first(client_in, actor, leave, target):
+    screening = make_screening(actor)
+    url = reverse("web:section", args=[screening.id, "profile"])
+    response = client_in.post(url, {"version": "1", "age": "41", "country_of_origin": "UA", "leave": leave})
+    expected = {"tasks": reverse("web:tasks", args=[screening.id]), "here": url}.get(target, target)
+    assert response.status_code == 302 and response["Location"] == expected
+    screening.refresh_from_db()
+    assert screening.answers == {"age": 41, "country_of_origin": "UA"}
+    assert screening.language == ("uk" if leave == "language:uk" else "en")
+    if leave == "language:uk":
+        assert '<html lang="uk">' in html(client_in.get(url))
+    if leave == "sign-out":
+        assert client_in.get(reverse("web:case-list")).status_code == 302  # signed out
+
+
+def test_leaving_with_an_unreadable_answer_stays_with_what_was_typed(client_in, actor):
+    screening = make_screening(actor)
+    url = reverse("web:section", args=[screening.id, "profile"])
+    response = client_in.post(url, {"version": "1", "age": "nineteen", "gender": "male", "leave": "language:ru"})
+    assert response.status_code == 200 and 'value="nineteen"' in html(response)
+    screening.refresh_from_db()
+    assert screening.answers == {"gender": "male"} and screening.language == "en"
+    # a conflict: nothing saved, nothing left behind
+    services.screening_save_answers(actor=actor, screening=screening, answers={"age": 50})
+    response = client_in.post(url, {"version": "2", "age": "41", "leave": "cases"})
+    assert response.status_code == 200 and "Someone else changed this screening" in html(response)
+    screening.refresh_from_db()
+    assert screening.answers["age"] == 50
+
+
+def test_a_claimant_question_page_switches_language_after_saving(client_in, actor):
+    screening = make_screening(actor, respondent="claimant", language="en")
+    url = reverse("web:question", args=[screening.id, "age"])
+    response = client_in.post(url, {"version": "1", "age": "33", "leave": "language:ru"})
+    assert response["Location"] == url
+    screening.refresh_from_db()
+    assert screening.answers == {"age": 33} and screening.language == "ru"

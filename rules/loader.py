@@ -15,6 +15,7 @@ import yaml
 
 from . import conditions as c
 from . import schema
+from .countries import COUNTRIES
 from .model import Citation, Option, Outcome, PostProcessing, Question, Questionnaire, Rule, Ruleset
 from .validation import _check_value
 
@@ -158,7 +159,16 @@ def build_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire, list[st
             options=options,
             show_if=c.normalise(show_if, sets) if show_if is not None and not problems else None,
             raw=raw,
+            hints_by_country={
+                code: {"help": hint["help"], "caseworker_help": hint.get("caseworker_help", hint["help"])}
+                for code, hint in raw.get("hints_by_country", {}).items()
+            },
         )
+        problems += [
+            f"questionnaire: {qid}.hints_by_country: unknown country {code!r}"
+            for code in question.hints_by_country
+            if code not in COUNTRIES
+        ]
         seen[qid] = question
         questions.append(question)
     questionnaire = Questionnaire(

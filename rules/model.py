@@ -32,6 +32,8 @@ class Question:
     options: tuple[Option, ...] = ()
     show_if: dict | None = None  # normalised
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # {country code: {help, caseworker_help}}: examples naming a country, shown only for that country of origin
+    hints_by_country: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def option_ids(self) -> tuple[str, ...]:

@@ -121,6 +121,19 @@ QUESTIONNAIRE = {
                     "help": _TEXT,
                     "caseworker_help": _TEXT,
                     "show_if": {"$ref": "#/$defs/condition"},
+                    # Examples that name a country, shown only when country_of_origin is that country.
+                    "hints_by_country": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "patternProperties": {
+                            "^[A-Z]{2}$": {
+                                "type": "object",
+                                "required": ["help"],
+                                "additionalProperties": False,
+                                "properties": {"help": _TEXT, "caseworker_help": _TEXT},
+                            }
+                        },
+                    },
                     "options": {
                         "type": "array",
                         "minItems": 2,

@@ -49,6 +49,14 @@ class Translation:
                 }
         return texts
 
+    def country_hint(self, question: Question, country: str | None) -> dict[str, str]:
+        """The question's example for this country of origin ({help, caseworker_help}; empty when none)."""
+        hint = question.hints_by_country.get(country or "")
+        if not hint:
+            return {"help": "", "caseworker_help": ""}
+        entry = self.document.get("questions", {}).get(question.id, {}).get("hints_by_country", {}).get(country, {})
+        return {key: entry.get(key) or hint[key] for key in ("help", "caseworker_help")}
+
     def outcome(self, outcome: Outcome) -> dict[str, Any]:
         entry = self.document.get("outcomes", {}).get(outcome.id, {})
         return {
@@ -118,6 +126,16 @@ def translation_problems(ruleset: Ruleset, language: str) -> list[str]:
                 problems.append(f"{language}: {question.id}.options.{option.id}.caseworker_label is not translated")
         problems += [
             f"{language}: {question.id}: unknown option {oid}" for oid in options if oid not in question.option_ids
+        ]
+        hints = entry.get("hints_by_country", {})
+        for code in question.hints_by_country:
+            for key in ("help", "caseworker_help"):
+                if not hints.get(code, {}).get(key):
+                    problems.append(f"{language}: {question.id}.hints_by_country.{code}.{key} is not translated")
+        problems += [
+            f"{language}: {question.id}: unknown country hint {code}"
+            for code in hints
+            if code not in question.hints_by_country
         ]
     outcomes = doc.get("outcomes", {})
     for outcome in ruleset.outcomes.values():

@@ -173,13 +173,18 @@ def question_field(
     value: Any,
     error: str = "",
     prefill: dict | None = None,
+    country: str | None = None,
 ) -> Field:
-    """One question's field. `value` is what interview.form_value gives (the saved or the submitted value)."""
+    """One question's field. `value` is what interview.form_value gives (the saved or the submitted value);
+    `country` (the country of origin) adds the question's example for that country, if it has one."""
     texts = translation.question(question)
+    example = translation.country_hint(question, country)
     if mode == iv.CASEWORKER:
-        prompt, hint = texts["caseworker_prompt"], texts["caseworker_help"]
+        prompt = texts["caseworker_prompt"]
+        hint = " ".join(t for t in (texts["caseworker_help"], example["caseworker_help"]) if t)
     else:  # no legal citations for a claimant (rules/claimant_texts.py)
-        prompt, hint = texts["prompt"], claimant_hint(texts["help"])
+        prompt = texts["prompt"]
+        hint = " ".join(t for t in (claimant_hint(texts["help"]), claimant_hint(example["help"])) if t)
     english_fallback = not language.startswith("en") and not _translated(translation, question)
     widget = _widget(question)
     return Field(

@@ -232,6 +232,7 @@ def _fields(questions, screening, *, mode, translation_, data=None, submitted=()
                 value=value,
                 error=messages.get(question.id, ""),
                 prefill=prefill,
+                country=screening.answers.get("country_of_origin"),
             )
         )
     return fields

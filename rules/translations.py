@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .model import Outcome, Question, Ruleset
+from .model import Outcome, Question, Rule, Ruleset
 
 SOURCE_LANGUAGE = "en"
 QUESTION_TEXTS = ("prompt", "help", "caseworker_prompt", "caseworker_help")
@@ -64,6 +64,17 @@ class Translation:
             "description": entry.get("description", outcome.description),
             "evidence": list(entry.get("evidence", outcome.evidence)),
         }
+
+    def citation_texts(self, outcome: Outcome) -> dict[str, str]:
+        """{English citation text: its translation} of an outcome (its list, item by item; {} when the list is
+        missing or its length differs, so a changed catalogue falls back to English rather than mismatching)."""
+        translated = self.document.get("outcomes", {}).get(outcome.id, {}).get("citations") or []
+        if len(translated) != len(outcome.citations):
+            return {}
+        return {c.text: text for c, text in zip(outcome.citations, translated, strict=True) if text}
+
+    def rule_rationale(self, rule: Rule) -> str:
+        return self.document.get("rules", {}).get(rule.id, {}).get("rationale") or rule.rationale
 
 
 def translations_dir(ruleset: Ruleset) -> Path:
@@ -144,5 +155,16 @@ def translation_problems(ruleset: Ruleset, language: str) -> list[str]:
             problems.append(f"{language}: outcome {outcome.id} is not translated")
         elif len(entry.get("evidence", [])) != len(outcome.evidence):
             problems.append(f"{language}: outcome {outcome.id} evidence has a different number of items")
+        if "rules" in doc and len(entry.get("citations", [])) != len(outcome.citations):
+            problems.append(f"{language}: outcome {outcome.id} citations have a different number of items")
     problems += [f"{language}: unknown outcome {oid}" for oid in outcomes if oid not in ruleset.outcomes]
+    # Rationales and citations are checked once a file translates them (1.1.0 on; 1.0.0's stay in English).
+    rules = doc.get("rules", {})
+    problems += [
+        f"{language}: rule {rule.id} rationale is not translated"
+        for rule in ruleset.rules
+        if "rules" in doc and not (rules.get(rule.id) or {}).get("rationale")
+    ]
+    known_rules = {rule.id for rule in ruleset.rules}
+    problems += [f"{language}: unknown rule {rid}" for rid in rules if rid not in known_rules]
     return problems

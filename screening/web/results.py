@@ -197,6 +197,8 @@ def outcome_view(
         return _profile_note(profile_used.get(qid))
 
     text = texts.outcome(oid, stored)
+    known = texts.ruleset.outcomes.get(oid)
+    translated = texts.translation.citation_texts(known) if known else {}  # stored citations are in English
     rules_fired = []
     for rule_id in stored.get("rules") or []:
         rule = texts.ruleset.rule_by_id.get(rule_id)
@@ -204,7 +206,7 @@ def outcome_view(
             {
                 "id": rule_id,
                 "legal_md_rule": rule.legal_md_rule if rule else None,
-                "rationale": rule.rationale if rule else stored.get("rationale", ""),
+                "rationale": texts.translation.rule_rationale(rule) if rule else stored.get("rationale", ""),
             }
         )
     missing = [
@@ -231,7 +233,11 @@ def outcome_view(
         "title": text["title"],
         "description": text["description"],
         "citations": [
-            {"text": cit.get("text", ""), "qr": _qr_text(cit.get("qr")), "qr_note": cit.get("qr_note") or ""}
+            {
+                "text": translated.get(cit.get("text", ""), cit.get("text", "")),
+                "qr": _qr_text(cit.get("qr")),
+                "qr_note": cit.get("qr_note") or "",
+            }
             for cit in stored.get("citations") or []
         ],
         "rules": rules_fired,

@@ -39,3 +39,44 @@ def test_an_unknown_language_falls_back_to_english(ruleset):
     question = ruleset.questionnaire.by_id["age"]
     assert translation_for(ruleset, "de").question(question)["prompt"] == question.prompt
     assert translation_for(ruleset, "ru-RU").language == "ru"
+
+
+@pytest.fixture
+def current():
+    import rules
+
+    return rules.load_ruleset("military_service/1.1.0")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_rule_rationale_is_translated(current, language):
+    ruleset = current
+    assert translation_problems(ruleset, language) == []  # which also checks every rule and citation list
+    translation = translation_for(ruleset, language)
+    for rule in ruleset.rules:
+        rationale = translation.rule_rationale(rule)
+        assert rationale != rule.rationale and CYRILLIC.search(rationale), rule.id
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_citations_are_translated_item_by_item_keeping_the_article_references(current, language):
+    ruleset = current
+    translation = translation_for(ruleset, language)
+    article = re.compile(r"\b(?:(?:QR|QD|APR|TPD) Arts? \d+[\w()\-]*|GIP No\. \d+|paras? \d+[\d\-]*)")
+    translated_somewhere = 0
+    for outcome in ruleset.outcomes.values():
+        texts = translation.citation_texts(outcome)
+        assert set(texts) == {c.text for c in outcome.citations}, outcome.id
+        for english, text in texts.items():
+            for reference in article.findall(english):
+                assert reference in text, (outcome.id, reference, text)
+            translated_somewhere += text != english
+    assert translated_somewhere > 100  # most name an instrument or explain; pure references stay as they are
+
+
+def test_a_citation_list_of_another_length_falls_back_to_english(current):
+    from rules.translations import Translation
+
+    outcome = next(iter(current.outcomes.values()))
+    short = Translation("ru", {"outcomes": {outcome.id: {"citations": ["только одна"] * (len(outcome.citations) + 1)}}})
+    assert short.citation_texts(outcome) == {}

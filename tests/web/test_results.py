@@ -256,14 +256,10 @@ def test_rationales_and_citations_are_in_the_page_language_with_english_kept_for
         rationale = texts.rule_rationale(rule)
         citations = [texts.citation_texts(outcome)[c.text] for c in outcome.citations]
         assert rationale != rule.rationale
-        for name in ("result", "memo"):
-            html = html_of(member, screening, name, HTTP_ACCEPT_LANGUAGE=language)
-            assert escape(rationale) in html and escape(rule.rationale) not in html, (language, name)
-            for citation in citations:
-                assert escape(citation) in html, (language, name, citation)
-        with translation.override(language):
-            text = pdf_text(memo_pdf(results.memo_context(screening, language=language), compress=False))
-        assert " ".join(rationale.split()[:6]) in " ".join(text.split()), language
+        html = html_of(member, screening, "result", HTTP_ACCEPT_LANGUAGE=language)
+        assert escape(rationale) in html and escape(rule.rationale) not in html, language
+        for citation in citations:
+            assert escape(citation) in html, (language, citation)
     html = html_of(member, screening, HTTP_ACCEPT_LANGUAGE="en")
     assert escape(rule.rationale) in html and escape(outcome.citations[0].text) in html
 

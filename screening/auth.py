@@ -6,9 +6,11 @@ Partners send `Authorization: Token <token>`. Tokens are random, shown once, and
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
@@ -94,8 +96,28 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address for the audit trail (review D17).
+
+    With TRUSTED_PROXY_COUNT = 0 (the default) the direct peer (REMOTE_ADDR): X-Forwarded-For is anyone's to
+    write. With N trusted proxies in front of the app, each appends the address it saw to X-Forwarded-For, so the
+    Nth address from the right is the one our outermost proxy received the request from; the addresses left of
+    it were written by the client and are ignored. A missing or malformed header falls back to REMOTE_ADDR."""
+    remote = _valid_ip(request.META.get("REMOTE_ADDR"))
+    trusted = settings.TRUSTED_PROXY_COUNT
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if trusted <= 0 or not header.strip():
+        return remote
+    hops = [hop.strip() for hop in header.split(",")]
+    # Fewer hops than proxies: every hop was written by one of ours, so the leftmost is the furthest one seen.
+    return _valid_ip(hops[-min(trusted, len(hops))]) or remote
 
 
 def request_actor(request) -> Actor | None:

@@ -199,10 +199,18 @@ SCREENING = {
 # is shown with a warning to check for newer country information (screening/provenance.py).
 COI_STALE_AFTER_DAYS = int(os.environ.get("COI_STALE_AFTER_DAYS", "365"))
 
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for). 0: the
+# audit trail records REMOTE_ADDR and ignores the header, which any client can write (screening/auth.py client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 # Answers are special-category data: nothing in the app logs answer values. Keep request bodies out of logs.
+# Expected denials (4xx: 401, 403, 404...) log one warning line without a traceback (review D18: every 403 logged
+# ~35 lines); 5xx keep theirs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_one_line": {"()": "config.log_filters.ClientErrorsOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["client_errors_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

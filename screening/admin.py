@@ -340,6 +340,9 @@ class AuditEventAdmin(ReadOnlyScopedAdmin):
         "actor_client",
         "ip_address",
         "detail",
+        "chain_seq",
+        "prev_hash",
+        "hash",
     ]
     readonly_fields = fields
 

@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .encrypted_fields import EncryptedJSONField, EncryptedTextField
 
@@ -193,13 +194,20 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Who (user or partner client) did what to which screening, when and from where. Never answer values.
+    """Who (user or partner client) did what, to which screening if any, when and from where. Never answer values.
 
-    Append-only: saving an existing event, updating or deleting events raises.
+    Append-only: saving an existing event, updating or deleting events raises; on PostgreSQL a trigger refuses
+    UPDATE, DELETE and TRUNCATE too (migration 0009; retention deletes only old events: screening/audit_chain.py).
+    Each organisation's events, and the platform's (organisation null: e.g. a failed sign-in of an unknown
+    username), form a hash chain: `hash` = sha256 over `prev_hash` and the event's fields, so an edited, removed
+    or inserted event breaks the chain (`manage.py verify_audit`). Write events only through audit_chain.append.
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="audit_events")
-    screening_id = models.UUIDField(db_index=True)  # not a foreign key: deleted screenings stay audited
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    # Not a foreign key: deleted screenings stay audited. Null for events about no screening (sign-in, tokens).
+    screening_id = models.UUIDField(null=True, blank=True, db_index=True)
     action = models.CharField(max_length=20, choices=AuditAction.choices)
     # PROTECT: deleting a user or client would otherwise rewrite these rows (Django nulls the references
     # through the base manager, bypassing the append-only guard). Deactivate users and revoke clients instead.
@@ -208,14 +216,29 @@ class AuditEvent(models.Model):
     )
     actor_client = models.ForeignKey(PartnerClient, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(max_length=200, help_text="Who, as it was at the time")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the hash is computed (not auto_now_add, which would overwrite it at save).
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True, help_text="Question ids and versions only, never values")
+    chain_seq = models.PositiveBigIntegerField(help_text="Position in its organisation's chain, from 1")
+    prev_hash = models.CharField(max_length=64, blank=True, help_text="The previous event's hash ('' for the first)")
+    hash = models.CharField(max_length=64)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
+        constraints = [
+            # One event per position: even if the insert lock failed, a chain could not fork.
+            models.UniqueConstraint(
+                fields=["organisation", "chain_seq"],
+                condition=models.Q(organisation__isnull=False),
+                name="unique_audit_seq_per_organisation",
+            ),
+            models.UniqueConstraint(
+                fields=["chain_seq"], condition=models.Q(organisation__isnull=True), name="unique_audit_seq_platform"
+            ),
+        ]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -226,7 +249,25 @@ class AuditEvent(models.Model):
         raise PermissionError("The audit trail is append-only.")
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.screening_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.screening_id or ''}".rstrip()
+
+
+class AuditChain(models.Model):
+    """The head of one organisation's audit chain (organisation null: the platform's), locked by each insert so
+    that concurrent inserts queue up instead of forking the chain. `anchor_*` is where the kept events start:
+    the genesis ('', 0) until retention purges old events, then the last purged event's hash and position."""
+
+    key = models.CharField(max_length=40, primary_key=True, help_text="'organisation:<id>' or 'platform'")
+    organisation = models.OneToOneField(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_chain"
+    )
+    head_seq = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, blank=True)
+    anchor_seq = models.PositiveBigIntegerField(default=0)
+    anchor_hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self):
+        return f"audit chain of {self.organisation or 'the platform'} ({self.head_seq} events)"
 
 
 class AssessmentRecord(models.Model):

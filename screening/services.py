@@ -18,7 +18,7 @@ from django.utils import timezone
 import rules
 from rules.profiles import check_profiles, normalise_values
 
-from . import provenance
+from . import audit_chain, provenance
 from .auth import Actor, token_generate, token_hash
 from .models import (
     AssessmentRecord,
@@ -139,16 +139,19 @@ def partner_client_revoke(*, client: PartnerClient) -> PartnerClient:
 
 
 def audit_record(*, actor: Actor, screening_id, action: str, detail: dict | None = None) -> AuditEvent:
-    """Append one audit event. `detail` holds ids and versions only: never answer values."""
-    return AuditEvent.objects.create(
+    """Append one audit event to the actor's organisation's chain. `detail` holds ids and versions only: never
+    answer values."""
+    return audit_chain.append(
         organisation=actor.organisation,
-        screening_id=screening_id,
-        action=action,
-        actor_user=actor.user if getattr(actor.user, "pk", None) else None,
-        actor_client=actor.client,
-        actor_label=actor.label,
-        ip_address=actor.ip_address,
-        detail=detail or {},
+        event=audit_chain.NewEvent(
+            action=action,
+            actor_label=actor.label,
+            screening_id=screening_id,
+            actor_user=actor.user,
+            actor_client=actor.client,
+            ip_address=actor.ip_address,
+            detail=detail,
+        ),
     )
 
 
@@ -540,17 +543,17 @@ def screenings_purge(*, organisation: Organisation, older_than_days: int, dry_ru
     if dry_run or not ids:
         return ids
     Screening.objects.filter(organisation=organisation, id__in=ids).delete()
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                organisation=organisation,
-                screening_id=sid,
+    audit_chain.append_many(
+        organisation=organisation,
+        events=[
+            audit_chain.NewEvent(
                 action=AuditAction.PURGED,
                 actor_label="system:retention",
+                screening_id=sid,
                 detail={"older_than_days": older_than_days},
             )
             for sid in ids
-        ]
+        ],
     )
     return ids
 

@@ -7,4 +7,6 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Screening"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import audit_security, checks  # noqa: F401  (checks registers the system checks)
+
+        audit_security.connect()  # sign-ins, tokens, roles, profile changes into the audit trail

@@ -183,6 +183,18 @@ class AuditAction(models.TextChoices):
     EXPORTED = "exported", "Exported"
     DELETED = "deleted", "Deleted"
     PURGED = "purged", "Purged (retention)"
+    LISTED = "listed", "Listed (screenings shown in a list)"
+    # Security events (screening/audit_security.py): no screening; no passwords, tokens or answer values.
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGNED_OUT = "signed_out", "Signed out"
+    LOCKED_OUT = "locked_out", "Locked out (repeated failures)"
+    TOKEN_CREATED = "token_created", "Partner token created"
+    TOKEN_REVOKED = "token_revoked", "Partner token revoked"
+    SCOPE_CHANGED = "scope_changed", "Partner token scope changed"
+    ROLE_CHANGED = "role_changed", "Member's role changed"
+    PRIVILEGES_CHANGED = "privileges_changed", "Account privileges changed (staff, superuser, active, groups)"
+    PROFILE_CHANGED = "profile_changed", "Country profile changed"
 
 
 class AuditEventQuerySet(models.QuerySet):

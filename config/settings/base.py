@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "screening.audit_context.AuditContextMiddleware",  # who changed a token, role or profile (audit_security.py)
     "screening.web.claimant.ClaimantModeMiddleware",  # a session handed to a claimant reaches one interview only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -30,7 +30,9 @@ def test_a_partner_token_sees_its_organisation_client_and_scope(make_partner, sc
     }
     assert response["Cache-Control"] == "no-store"
     check_response(response)
-    assert AuditEvent.objects.count() == 0  # nothing stored, nothing audited
+    before = AuditEvent.objects.count()  # the token's creation is audited (token_created)
+    partner.api.get(URL)
+    assert AuditEvent.objects.count() == before  # reading /me/ stores nothing, audits nothing
 
 
 def test_a_signed_in_member_sees_their_organisation_with_the_full_scope(partner):

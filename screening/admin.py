@@ -33,7 +33,7 @@ from rules.profiles import check_profiles, normalise_values
 from .auth import Actor, client_ip
 from .models import AuditEvent, CountryProfile, Membership, Organisation, PartnerClient, Role, Screening
 from .selectors import active_ruleset
-from .services import ADMIN_SITE_ROLES, partner_client_revoke, screening_viewed, user_staff_sync
+from .services import ADMIN_SITE_ROLES, partner_client_revoke, screening_viewed, screenings_listed, user_staff_sync
 
 admin.site.site_header = "Refuge Screen administration"
 admin.site.site_title = "Refuge Screen admin"
@@ -308,6 +308,26 @@ class ScreeningAdmin(ReadOnlyScopedAdmin):
     @admin.display(description="Country profile defaults used")
     def profile_used_display(self, obj):
         return _pretty_json(obj.country_profile_used)
+
+    def changelist_view(self, request, extra_context=None):
+        """Audited as `listed`, one event per organisation whose screenings the page showed (a superuser's page
+        may show several), with the ids shown (review D15)."""
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:
+            membership = getattr(request.user, "membership", None)
+            by_organisation = {}
+            for screening in changelist.result_list:
+                by_organisation.setdefault(screening.organisation_id, (screening.organisation, []))[1].append(screening)
+            for organisation, shown in by_organisation.values():
+                actor = Actor(
+                    organisation=organisation,
+                    user=request.user,
+                    ip_address=client_ip(request),
+                    role=membership.role if membership is not None else None,
+                )
+                screenings_listed(actor=actor, screenings=shown, detail={"view": "admin_list"})
+        return response
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and request.method == "GET":

@@ -479,6 +479,13 @@ class ScreeningListApi(ScreeningApiMixin, ApiView):
         )
         paginator = ScreeningPagination()
         page = paginator.paginate_queryset(screenings, request, view=self)
+        # One `listed` event per request with the ids returned, and the filters (an outcome filter is itself a
+        # read of who has that ground: review D15).
+        services.screenings_listed(
+            actor=self.actor,
+            screenings=page,
+            detail={"view": "api_list", "filters": {k: str(v)[:100] for k, v in criteria.items()}},
+        )
         return paginator.get_paginated_response(ScreeningListItemSerializer(page, many=True).data)
 
     @extend_schema(

@@ -533,6 +533,16 @@ def screening_viewed(*, actor: Actor, screening: Screening, exported: bool = Fal
     )
 
 
+def screenings_listed(*, actor: Actor, screenings, detail: dict | None = None) -> None:
+    """Audit a list that showed these screenings (their outcome summaries): ONE `listed` event per request with the
+    ids shown, not one per row; nothing when the list was empty."""
+    ids = [str(s.id) for s in screenings]
+    if ids:
+        audit_record(
+            actor=actor, screening_id=None, action=AuditAction.LISTED, detail={**(detail or {}), "screenings": ids}
+        )
+
+
 @transaction.atomic
 def screenings_purge(*, organisation: Organisation, older_than_days: int, dry_run: bool = False) -> list:
     """Hard-delete the organisation's screenings created more than `older_than_days` ago; audited per screening.

@@ -77,7 +77,7 @@ HASHED_FIELDS = (
 )
 
 
-def _locked_chain(organisation_id: int | None) -> AuditChain:
+def lock_chain(organisation_id: int | None) -> AuditChain:
     """The chain's head row, locked until the transaction ends. The lock is taken by writing (a no-op UPDATE)
     before the head is read: a row lock on PostgreSQL, the database write lock on SQLite, so a second insert
     waits here rather than reading the same head."""
@@ -112,7 +112,7 @@ def append_many(*, organisation: Organisation | None, events: list[NewEvent]) ->
         return []
     organisation_id = organisation.pk if organisation is not None else None
     with transaction.atomic():
-        chain = _locked_chain(organisation_id)
+        chain = lock_chain(organisation_id)
         seq, prev = chain.head_seq, chain.head_hash
         rows = []
         for new in events:

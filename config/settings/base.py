@@ -204,6 +204,10 @@ COI_STALE_AFTER_DAYS = int(os.environ.get("COI_STALE_AFTER_DAYS", "365"))
 # audit trail records REMOTE_ADDR and ignores the header, which any client can write (screening/auth.py client_ip).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
+# Days an audit event is kept (`manage.py purge_audit`, run daily): 7 years, long enough for an asylum procedure
+# with its appeals and the limitation period of a claim about how the data was handled; at least 366.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "2555"))
+
 # Answers are special-category data: nothing in the app logs answer values. Keep request bodies out of logs.
 # Expected denials (4xx: 401, 403, 404...) log one warning line without a traceback (review D18: every 403 logged
 # ~35 lines); 5xx keep theirs.

@@ -10,7 +10,7 @@ model refuses updates and the hash chain detects raw edits there.
 
 from django.db import migrations, models
 
-RETENTION_FLOOR_DAYS = 365  # as screening/audit_retention.py MIN_DAYS when this migration was written
+RETENTION_FLOOR_DAYS = 365  # as screening/audit_retention.py TRIGGER_FLOOR_DAYS when this migration was written
 
 INSTALL = f"""
 CREATE OR REPLACE FUNCTION screening_auditevent_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -13,10 +13,12 @@ rewrite of the whole chain. On PostgreSQL a trigger also refuses UPDATE, DELETE 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import ipaddress
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -106,9 +108,39 @@ class NewEvent:
     at: dt.datetime | None = None  # now, unless a test or an import says otherwise
 
 
+_deferred: ContextVar = ContextVar("audit_deferred", default=None)
+
+
+@contextlib.contextmanager
+def deferred():
+    """Inside, appended events are queued and written together on leaving (inside the caller's transaction, so
+    they commit or roll back with its data). A long transaction (a job chunk creating 100 screenings) then holds
+    its organisation's chain lock for the last moment only, not while it evaluates, so the organisation's page
+    views and API calls do not wait for it. Nothing is written if the block raises."""
+    pending: list[tuple[Organisation | None, NewEvent]] = []
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    by_chain: dict = {}
+    for organisation, event in pending:
+        key = organisation.pk if organisation is not None else None
+        by_chain.setdefault(key, (organisation, []))[1].append(event)
+    for organisation, events in by_chain.values():
+        append_many(organisation=organisation, events=events)
+
+
 def append_many(*, organisation: Organisation | None, events: list[NewEvent]) -> list[AuditEvent]:
-    """Append events to the organisation's chain (None: the platform's), in order, in one locked step."""
+    """Append events to the organisation's chain (None: the platform's), in order, in one locked step. Inside
+    `deferred()` they are queued instead (with the time of the call) and [] is returned."""
     if not events:
+        return []
+    pending = _deferred.get()
+    if pending is not None:
+        for event in events:
+            event.at = event.at or timezone.now()
+            pending.append((organisation, event))
         return []
     organisation_id = organisation.pk if organisation is not None else None
     with transaction.atomic():
@@ -141,8 +173,10 @@ def append_many(*, organisation: Organisation | None, events: list[NewEvent]) ->
     return rows
 
 
-def append(*, organisation: Organisation | None, event: NewEvent) -> AuditEvent:
-    return append_many(organisation=organisation, events=[event])[0]
+def append(*, organisation: Organisation | None, event: NewEvent) -> AuditEvent | None:
+    """The appended event (None inside `deferred()`, where it is written on leaving)."""
+    rows = append_many(organisation=organisation, events=[event])
+    return rows[0] if rows else None
 
 
 # ---- verification --------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import audit_chain
 from .auth import Actor
 from .errors import answer_errors, validation_items
 from .models import Job, JobItem, JobItemStatus, JobSource, JobStatus, Membership
@@ -126,7 +127,9 @@ def chunk_screen(*, job_id, start: int, end: int) -> int:
     Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING, started_at=timezone.now())
     actor = job_actor(job)
     in_chunk = JobItem.objects.filter(job_id=job.pk, index__gte=start, index__lt=end)
-    with transaction.atomic():
+    # The chunk's audit events are written together at its end: the organisation's audit chain is locked from
+    # then to the commit only, not while 100 items are evaluated (screening/audit_chain.py deferred).
+    with transaction.atomic(), audit_chain.deferred():
         if not in_chunk.filter(status=JobItemStatus.PENDING).update(status=JobItemStatus.CLAIMED):
             claimed = []
         else:

@@ -138,7 +138,7 @@ def partner_client_revoke(*, client: PartnerClient) -> PartnerClient:
 # ---- audit -------------------------------------------------------------------------------------------------
 
 
-def audit_record(*, actor: Actor, screening_id, action: str, detail: dict | None = None) -> AuditEvent:
+def audit_record(*, actor: Actor, screening_id, action: str, detail: dict | None = None) -> AuditEvent | None:
     """Append one audit event to the actor's organisation's chain. `detail` holds ids and versions only: never
     answer values."""
     return audit_chain.append(

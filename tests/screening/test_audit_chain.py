@@ -237,3 +237,20 @@ def test_concurrent_inserts_of_one_organisation_keep_the_chain_linear():
         assert seqs == list(range(1, len(seqs) + 1))
     assert AuditEvent.objects.filter(organisation__in=[org, other]).count() == total
     assert verify() == (0, f"OK, {total} events in 2 chains\n", "")
+
+
+@pytest.mark.django_db
+def test_deferred_events_are_written_together_at_the_end_and_not_at_all_on_error(org):
+    actor = Actor(organisation=org)
+    with audit_chain.deferred():
+        services.audit_record(actor=actor, screening_id=uuid.uuid4(), action=AuditAction.VIEWED)
+        services.audit_record(actor=Actor(organisation=None), screening_id=None, action=AuditAction.VIEWED)
+        assert not AuditEvent.objects.exists()  # queued, the chain not locked yet
+    assert AuditEvent.objects.filter(organisation=org).count() == 1
+    assert AuditEvent.objects.filter(organisation=None).count() == 1
+
+    with pytest.raises(RuntimeError), transaction.atomic(), audit_chain.deferred():
+        services.audit_record(actor=actor, screening_id=uuid.uuid4(), action=AuditAction.VIEWED)
+        raise RuntimeError("the chunk failed")
+    assert AuditEvent.objects.filter(organisation=org).count() == 1
+    assert verify()[0] == 0

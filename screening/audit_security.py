@@ -191,6 +191,14 @@ def country_profile_saved(sender, instance, created, **kwargs):
     _record(_organisation_of(actor["actor_user"]), AuditAction.PROFILE_CHANGED, detail, **actor)
 
 
+def account_changed(sender, action, user, actor=None, request=None, **kwargs):
+    """screening/account_events.py: password changed or reset, second factor enrolled. `actor` is who did it (the
+    user, or their organisation admin); the event goes to the account's organisation."""
+    who = actor if actor is not None else user
+    detail = {"user": user.get_username()} if who is not user else {}
+    _record(_organisation_of(user), action, detail, **_request_actor(request, who))
+
+
 def connect() -> None:
     user_logged_in.connect(signed_in, dispatch_uid="audit_signed_in")
     user_logged_out.connect(signed_out, dispatch_uid="audit_signed_out")
@@ -204,6 +212,12 @@ def connect() -> None:
     post_save.connect(user_saved, sender=user_model, dispatch_uid="audit_user")
     m2m_changed.connect(user_groups_changed, sender=user_model.groups.through, dispatch_uid="audit_user_groups")
     post_save.connect(country_profile_saved, sender=CountryProfile, dispatch_uid="audit_country_profile")
+    try:  # the account events of the sign-in work (password change and reset, two-factor), once it has landed
+        from .account_events import account_event
+    except ImportError:
+        pass
+    else:
+        account_event.connect(account_changed, dispatch_uid="audit_account_event")
     if "axes" in settings.INSTALLED_APPS:  # django-axes (sign-in lockout), when installed
         from axes.signals import user_locked_out
 

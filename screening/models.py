@@ -195,6 +195,12 @@ class AuditAction(models.TextChoices):
     ROLE_CHANGED = "role_changed", "Member's role changed"
     PRIVILEGES_CHANGED = "privileges_changed", "Account privileges changed (staff, superuser, active, groups)"
     PROFILE_CHANGED = "profile_changed", "Country profile changed"
+    # Account events sent by screening/account_events.py (sign-in work of issue 10): the same values.
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    PASSWORD_RESET_ISSUED = "password_reset_issued", "Password reset issued by an organisation admin"
+    PASSWORD_RESET_USED = "password_reset_used", "Password set from a reset link"
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Two-factor authentication set up"
+    BACKUP_CODES_CREATED = "backup_codes_created", "New backup codes made"
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -220,7 +226,7 @@ class AuditEvent(models.Model):
     )
     # Not a foreign key: deleted screenings stay audited. Null for events about no screening (sign-in, tokens).
     screening_id = models.UUIDField(null=True, blank=True, db_index=True)
-    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    action = models.CharField(max_length=30, choices=AuditAction.choices)
     # PROTECT: deleting a user or client would otherwise rewrite these rows (Django nulls the references
     # through the base manager, bypassing the append-only guard). Deactivate users and revoke clients instead.
     actor_user = models.ForeignKey(

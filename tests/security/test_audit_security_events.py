@@ -225,3 +225,16 @@ def test_loadprofiles_audits_what_it_overwrites_and_nothing_when_nothing_changes
     (overwritten,) = events(AuditAction.PROFILE_CHANGED, detail__fields__isnull=False)
     assert overwritten.detail == {"code": code, "fields": ["summary"]}
     verify_ok()
+
+
+def test_account_events_are_audited_with_who_did_it(org, casey):
+    """screening/account_events.py (password change and reset, second factor) sends account_event; the handler is
+    called as that signal calls it, whether that module has landed or not."""
+    admin_user = staff(org, "olga")
+    request = Client(REMOTE_ADDR="192.0.2.40").get("/").wsgi_request
+    audit_security.account_changed(None, action="password_changed", user=casey, actor=casey, request=request)
+    audit_security.account_changed(None, action="password_reset_issued", user=casey, actor=admin_user, request=request)
+    own, issued = events(AuditAction.PASSWORD_CHANGED) + events(AuditAction.PASSWORD_RESET_ISSUED)
+    assert (own.actor_user, own.detail, own.organisation, own.ip_address) == (casey, {}, org, "192.0.2.40")
+    assert (issued.actor_user, issued.detail) == (admin_user, {"user": "casey"})
+    assert PASSWORD not in row_text(own) + row_text(issued)

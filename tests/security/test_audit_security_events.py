@@ -194,7 +194,8 @@ def test_saving_a_user_without_a_privilege_change_is_no_event(casey):
 
 # ---- country profiles ----------------------------------------------------------------------------------------------
 
-VALUES = {"coi_fair_trial": {"value": "no_fair_trial", "source": "EUAA COI 2025", "date": "2025-12-01"}}
+EUAA_2025 = {"title": "The Russian Federation – Military service", "publisher": "EUAA", "date": "2025-12-01"}
+VALUES = {"coi_fair_trial": {"value": "no_fair_trial", "sources": [EUAA_2025]}}
 
 
 def test_an_admin_edit_of_a_country_profile_is_audited_with_the_questions_changed(org):
@@ -203,7 +204,7 @@ def test_an_admin_edit_of_a_country_profile_is_audited_with_the_questions_change
     editor.groups.add(Group.objects.get(name=COUNTRY_EDITORS_GROUP))
     browser = Client()
     browser.force_login(editor)
-    values = {"coi_fair_trial": {**VALUES["coi_fair_trial"], "value": "fair_trial_available"}}
+    values = {"coi_fair_trial": {"value": "fair_trial_available", "sources": [EUAA_2025]}}
     response = browser.post(
         reverse("admin:screening_countryprofile_change", args=["RU"]),
         {"name": profile.name, "reviewed": "2026-03-01", "summary": "", "values": json.dumps(values)},

@@ -21,8 +21,7 @@ import json
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import AuditChain, AuditEvent, Organisation
@@ -80,13 +79,30 @@ HASHED_FIELDS = (
 
 
 def lock_chain(organisation_id: int | None) -> AuditChain:
-    """The chain's head row, locked until the transaction ends. The lock is taken by writing (a no-op UPDATE)
-    before the head is read: a row lock on PostgreSQL, the database write lock on SQLite, so a second insert
-    waits here rather than reading the same head."""
+    """The chain's head row, locked until the transaction ends, in one statement: an UPDATE (a row lock on
+    PostgreSQL, the database write lock on SQLite) that returns the head, so a second insert waits here rather
+    than reading the same head. Created on first use."""
     key = chain_key(organisation_id)
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(AuditChain._meta.db_table)} SET {quote('head_seq')} = {quote('head_seq')} "
+        f"WHERE {quote('key')} = %s RETURNING {quote('head_seq')}, {quote('head_hash')}, "
+        f"{quote('anchor_seq')}, {quote('anchor_hash')}"
+    )
     while True:
-        if AuditChain.objects.filter(key=key).update(head_seq=F("head_seq")):
-            return AuditChain.objects.get(key=key)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key])
+            row = cursor.fetchone()
+        if row is not None:
+            head_seq, head_hash, anchor_seq, anchor_hash = row
+            return AuditChain(
+                key=key,
+                organisation_id=organisation_id,
+                head_seq=head_seq,
+                head_hash=head_hash,
+                anchor_seq=anchor_seq,
+                anchor_hash=anchor_hash,
+            )
         try:
             with transaction.atomic():
                 AuditChain.objects.create(key=key, organisation_id=organisation_id)
@@ -143,7 +159,8 @@ def append_many(*, organisation: Organisation | None, events: list[NewEvent]) ->
             pending.append((organisation, event))
         return []
     organisation_id = organisation.pk if organisation is not None else None
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction: a failed audit write fails the caller's whole change anyway.
+    with transaction.atomic(savepoint=False):
         chain = lock_chain(organisation_id)
         seq, prev = chain.head_seq, chain.head_hash
         rows = []

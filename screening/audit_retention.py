@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import audit_chain
-from .models import AuditAction, AuditEvent, Organisation
+from .models import AuditAction, AuditChain, AuditEvent, Organisation
 
 TRIGGER_FLOOR_DAYS = 365  # written into the trigger: no session can delete the last year's events
 MIN_DAYS = TRIGGER_FLOOR_DAYS + 1  # a day's margin, so a clock difference between app and database never trips it
@@ -49,8 +49,7 @@ def purge_chain(organisation_id: int | None, *, cutoff: dt.datetime, dry_run: bo
         last = events.filter(chain_seq=first_kept - 1).values_list("hash", flat=True).get()
         _allow_retention_delete()
         doomed.delete()  # the base manager's plain queryset: the model's own refuses, this is the one sanctioned path
-        chain.anchor_seq, chain.anchor_hash = first_kept - 1, last
-        chain.save(update_fields=["anchor_seq", "anchor_hash"])
+        AuditChain.objects.filter(key=chain.key).update(anchor_seq=first_kept - 1, anchor_hash=last)
     organisation = Organisation.objects.filter(pk=organisation_id).first() if organisation_id else None
     audit_chain.append(
         organisation=organisation,

@@ -1,12 +1,13 @@
 """manage.py purge_audit [--older-than-days N] [--dry-run]: audit-trail retention (review D22)."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from screening import audit_retention
+from screening.management.command_base import AppCommand
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = (
         "Delete audit events older than N days (default AUDIT_RETENTION_DAYS), oldest first in each chain; "
         "the chains stay verifiable from the oldest kept event. Run daily, with clearsessions."

@@ -1,12 +1,13 @@
 """manage.py verify_audit [--organisation ORG|platform]: walk the audit hash chains, report the first broken link."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from screening import audit_chain
+from screening.management.command_base import AppCommand
 from screening.selectors import organisation_find
 
 
-class Command(BaseCommand):
+class Command(AppCommand):
     help = (
         "Check the audit trail's hash chains (one per organisation, one for the platform): exit 0 with "
         "'OK, N events in M chains', or print each chain's first broken link (event id, time) and exit 1."

@@ -8,7 +8,7 @@ organisation queue up, and a unique (organisation, chain_seq) constraint refuses
 
 The chain proves integrity against someone who can change rows but not recompute every later hash unnoticed:
 record the heads that `manage.py verify_audit -v 2` prints somewhere else (e.g. the operator's log) to detect a
-rewrite of the whole chain. On PostgreSQL a trigger also refuses UPDATE, DELETE and TRUNCATE (migration 0010).
+rewrite of the whole chain. On PostgreSQL a trigger also refuses UPDATE, DELETE and TRUNCATE (migration 0011).
 """
 
 from __future__ import annotations

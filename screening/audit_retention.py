@@ -4,7 +4,7 @@ the chains verifiable.
 Only a prefix of a chain is deleted (its oldest events, by position), and the chain's anchor moves to the last
 deleted event's hash and position, so `verify_audit` starts from the oldest kept event. On PostgreSQL the
 append-only trigger lets the DELETE through only because this transaction sets `refuge.audit_retention` and only
-for events older than 365 days (the floor written into the trigger, migration 0010).
+for events older than 365 days (the floor written into the trigger, migration 0011).
 """
 
 from __future__ import annotations

@@ -215,7 +215,7 @@ class AuditEvent(models.Model):
     """Who (user or partner client) did what, to which screening if any, when and from where. Never answer values.
 
     Append-only: saving an existing event, updating or deleting events raises; on PostgreSQL a trigger refuses
-    UPDATE, DELETE and TRUNCATE too (migration 0010; retention deletes only old events: screening/audit_chain.py).
+    UPDATE, DELETE and TRUNCATE too (migration 0011; retention deletes only old events: screening/audit_chain.py).
     Each organisation's events, and the platform's (organisation null: e.g. a failed sign-in of an unknown
     username), form a hash chain: `hash` = sha256 over `prev_hash` and the event's fields, so an edited, removed
     or inserted event breaks the chain (`manage.py verify_audit`). Write events only through audit_chain.append.

@@ -59,7 +59,7 @@ def uninstall_trigger(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("screening", "0009_audit_chain"),
+        ("screening", "0010_audit_chain"),
     ]
 
     operations = [

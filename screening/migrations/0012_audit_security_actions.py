@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('screening', '0010_audit_append_only'),
+        ('screening', '0011_audit_append_only'),
     ]
 
     operations = [

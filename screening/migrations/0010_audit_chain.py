@@ -32,7 +32,7 @@ def chain_existing_events(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("screening", "0008_encrypt_answers_at_rest"),
+        ("screening", "0009_screening_case_notes"),
     ]
 
     operations = [

@@ -36,7 +36,7 @@ def explanation_lines(
 
     kind: "why" (conditions that hold), "why_not" (strong_if conditions not met) or "failed" (a not-met
     outcome's failed conditions). `strengths` maps each emitted outcome to its strength; `profile_note(qid)`
-    says where a country-profile answer came from.
+    says where an answer taken from a country profile (accepted, or a default) came from, "" for any other.
     """
     lines: list[dict[str, Any]] = []
     by_question: dict[str, dict] = {}
@@ -57,7 +57,7 @@ def explanation_lines(
                 "subject": texts.prompt(qid),
                 "answer": "" if holds == "unknown" else texts.value(question, reason.get("answer")),
                 "note": _("not answered yet") if holds == "unknown" else "",
-                "profile": profile_note(qid) if reason.get("source") == "country_profile" else "",
+                "profile": profile_note(qid),
             }
             by_question[qid] = line
             lines.append(line)

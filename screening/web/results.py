@@ -165,6 +165,12 @@ def _profile_note(profile: dict | None) -> str:
     }
 
 
+def _profile_notes(profile_used: dict):
+    """profile_note(qid) for explanation lines: where an answer taken from a country profile came from (accepted
+    in the interview or applied as a default), "" for the caseworker's or claimant's own answers."""
+    return lambda qid: _profile_note(profile_used[qid]) if qid in profile_used else ""
+
+
 # ---- outcomes ----------------------------------------------------------------------------------------------
 
 
@@ -193,8 +199,7 @@ def outcome_view(
     oid = stored["id"]
     strengths = strengths if strengths is not None else {oid: stored.get("strength", "")}
 
-    def profile_note(qid):
-        return _profile_note(profile_used.get(qid))
+    profile_note = _profile_notes(profile_used)
 
     text = texts.outcome(oid, stored)
     known = texts.ruleset.outcomes.get(oid)
@@ -271,7 +276,7 @@ def not_met_views(texts: Texts, assessment: dict, strengths: dict, profile_used:
                     texts,
                     stored.get("failed") or [],
                     strengths=strengths,
-                    profile_note=lambda qid: _profile_note(profile_used.get(qid)),
+                    profile_note=_profile_notes(profile_used),
                     kind="failed",
                 ),
                 "would_apply_if": what_if_lines(texts, stored.get("would_apply_if") or []),

@@ -172,3 +172,35 @@ def test_defaults_applied_on_evaluation_carry_the_same_provenance(member, actor,
     assert "coi_fair_trial" not in screening.country_profile_used
     check = page(member, reverse("web:check", args=[screening.id]))
     assert check.count("Applied as a default by amira") == len(screening.country_profile_used)
+
+
+def test_explanations_mark_the_answers_taken_from_the_profile(member, actor, profiles):
+    answers = {**REFUSER, "feared_consequences": ["imprisonment"]}
+    screening = services.screening_create(actor=actor, answers=answers)
+    url = reverse("web:section", args=[screening.id, "consequences"])
+    suggested = re.findall(r'name="from_profile" value="(\w+)"', page(member, url))
+    assert "coi_penalty_assessment" in suggested
+    data = {"version": str(screening.version), "shown": suggested, "from_profile": suggested}
+    data.update({qid: profiles.values[qid]["value"] for qid in suggested})
+    assert member.post(url, data).status_code == 302
+    screening.refresh_from_db()
+    accepted = set(screening.country_profile_used)
+    assert "coi_penalty_assessment" in accepted
+
+    context = results.result_context(screening, language="en")
+    lines = [line for g in context["groups"] for o in g["outcomes"] for line in o["why"] + o["why_not_strong"]]
+    lines += [line for item in context["not_met"] for line in item["failed"]]
+    questions = [line for line in lines if line.get("question")]
+    from_profile = [line for line in questions if line["question"] in accepted]
+    assert from_profile, "an explanation rests on an accepted COI answer"
+    for line in questions:
+        if line["question"] in accepted:
+            source = screening.country_profile_used[line["question"]]["source"]
+            assert line["profile"] == f"(from the country profile: {source}, {long_date(line_date(screening, line))})"
+            assert line["profile"] in line["text"]
+        else:
+            assert line["profile"] == "", line["question"]
+
+
+def line_date(screening, line):
+    return screening.country_profile_used[line["question"]]["date"]

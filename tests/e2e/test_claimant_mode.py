@@ -69,6 +69,13 @@ def test_ukrainian_claimant_from_hand_over_to_hand_back(browser, live_server, pe
     submit(page, continue_button(page))
     expect(page).to_have_url(re.compile(r"/question/has_other_nationality/$"))
     page.locator('main input[name="has_other_nationality"][value="false"]').check()
+    # The language switch saves what was chosen first (a button of the page's form), then shows the page again.
+    submit(page, page.locator("header").get_by_role("button", name="Русский"))
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    expect(page.locator('main input[name="has_other_nationality"][value="false"]')).to_be_checked()
+    expect_no_caseworker_chrome(page, people["username"])
+    submit(page, page.locator("header").get_by_role("button", name="Українська"))
+    expect(page.locator("html")).to_have_attribute("lang", "uk")
     submit(page, continue_button(page))
     question_url = page.url
 

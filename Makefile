@@ -7,13 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv venv-dev browser run serve serve-keys worker test lint format migrate bench bench-api bench-impact clean
+.PHONY: help venv venv-dev browser run serve serve-keys worker test lint format audit migrate bench bench-api bench-impact clean
 
 help:
 	@echo "make run    - install, migrate, load fixtures and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   - install dev dependencies and run the whole test suite"
 	@echo "make browser - install Debian's chromium for the browser tests (make test does this)"
 	@echo "make lint   - ruff check and ruff format --check"
+	@echo "make audit  - Django's deployment checks with the production settings; fails on any warning"
 	@echo "make serve  - production server (gunicorn; env-driven settings)"
 	@echo "make worker - Celery worker for background jobs (needs REDIS_URL or CELERY_BROKER_URL)"
 	@echo "make bench  - engine benchmark (prints figures; not a test)"
@@ -43,7 +44,7 @@ run: migrate
 
 # The production keys must be set before `migrate`: otherwise it would encrypt with the development key.
 serve: serve-keys migrate
-	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput
+	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput --clear
 	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/gunicorn config.wsgi:application \
 		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
 
@@ -65,6 +66,17 @@ test: venv-dev browser
 lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Django's deployment checklist (`check --deploy`) with the production settings, as a deploy would load them: a
+# throwaway strong SECRET_KEY and encryption key (never used for anything), the deploy's DATABASE_URL if set.
+# Any warning fails. tests/security/test_deploy_checks.py runs the same in the suite.
+audit: venv
+	env DJANGO_SETTINGS_MODULE=config.settings.production \
+		SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		FIELD_ENCRYPTION_KEYS="$$($(PY) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
+		ALLOWED_HOSTS="$${ALLOWED_HOSTS:-screen.example.org}" \
+		DATABASE_URL="$${DATABASE_URL:-sqlite:///$(CURDIR)/db.sqlite3}" \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 format: venv-dev
 	$(VENV)/bin/ruff format .

@@ -27,6 +27,7 @@ import json
 import math
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -353,7 +354,7 @@ def main() -> None:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "api-bench-not-secret",
+        "SECRET_KEY": secrets.token_urlsafe(50),  # the production settings refuse a weak key
         "FIELD_ENCRYPTION_KEYS": os.environ.get("FIELD_ENCRYPTION_KEYS") or Fernet.generate_key().decode(),
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": bench_url(args.pg_url),

@@ -38,6 +38,18 @@ def _choice(choices, **kwargs) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=choices, error_messages={"invalid_choice": message}, **kwargs)
 
 
+class StringField(serializers.CharField):
+    """A CharField that takes a JSON string only: DRF's CharField turns a number into text (`5` -> "5"), so a
+    partner sending the wrong type would never learn it (review D21). Code `invalid_type`, naming the field."""
+
+    default_error_messages = {"invalid_type": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_type")
+        return super().to_internal_value(data)
+
+
 @extend_schema_field({"type": "object", "additionalProperties": {}, "description": "{question id: answer}"})
 class AnswersField(serializers.JSONField):
     """An answer set, {question_id: answer}; validated by the rules (any JSON is accepted here)."""
@@ -71,7 +83,7 @@ class EvaluateRequestSerializer(StrictSerializer):
     apply_country_profile = serializers.BooleanField(
         default=False, help_text="Fill unanswered country-of-origin questions from the country's profile."
     )
-    ruleset_version = serializers.CharField(
+    ruleset_version = StringField(
         required=False,
         max_length=40,
         help_text="Evaluate under this ruleset version (one of GET /api/v1/rulesets/); default: the active one. "
@@ -87,7 +99,7 @@ class EvaluateRequestSerializer(StrictSerializer):
 
 
 class ScreeningWriteSerializer(StrictSerializer):
-    reference = serializers.CharField(
+    reference = StringField(
         max_length=100, allow_blank=True, default="", help_text="Your own reference (no personal data, please)."
     )
     language = _choice([(c, c) for c in language_codes()], default="en", help_text="Interview language.")

@@ -21,10 +21,24 @@ for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):  # noqa: F405
         Fernet(_key)
     except ValueError:
         raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS: key {_position} is not a Fernet key.") from None
+# A weak key is an error at start, not only check --deploy's warning W009 (review D21). Django's own thresholds.
+if (
+    len(os.environ["SECRET_KEY"]) < 50
+    or len(set(os.environ["SECRET_KEY"])) < 5
+    or os.environ["SECRET_KEY"].startswith("django-insecure-")
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak: use 50 or more random characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only when the operator says a proxy in front sets it (and strips the client's):
+# otherwise a client could claim HTTPS over plain HTTP and skip the redirect (review D21).
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER_TRUSTED", False) else None
+)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
@@ -37,5 +51,7 @@ WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # WhiteNoise's compressed manifest storage, with the manifest kept outside STATIC_ROOT so it is not served.
+    "staticfiles": {"BACKEND": "screening.static_storage.PrivateManifestStaticFilesStorage"},
 }
+STATIC_MANIFEST_ROOT = BASE_DIR / "staticfiles-manifest"

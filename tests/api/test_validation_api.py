@@ -164,6 +164,9 @@ def test_evaluate_request_shape_errors(partner, body, field, code):
         ({"answers": {}, "respondent": "robot"}, "respondent", "invalid_choice"),
         ({"answers": {}, "reference": "r" * 101}, "reference", "max_length"),
         ({"answers": {}, "reference": None}, "reference", "null"),
+        ({"answers": {}, "reference": 5}, "reference", "invalid_type"),  # was stored as "5" (review D21)
+        ({"answers": {}, "reference": 5.0}, "reference", "invalid_type"),
+        ({"answers": {}, "reference": ["r"]}, "reference", "invalid_type"),
         ({"answers": {}, "version": 7}, "version", "unknown_field"),
         ({"answers": {}, "apply_country_profile": []}, "apply_country_profile", "invalid"),
     ],

@@ -15,7 +15,7 @@ help:
 	@echo "make browser - install Debian's chromium for the browser tests (make test does this)"
 	@echo "make lint   - ruff check and ruff format --check"
 	@echo "make audit  - Django's deployment checks with the production settings; fails on any warning"
-	@echo "make serve  - production server (gunicorn; env-driven settings)"
+	@echo "make serve  - production server (gunicorn with config/gunicorn.conf.py; env-driven settings)"
 	@echo "make worker - Celery worker for background jobs (needs REDIS_URL or CELERY_BROKER_URL)"
 	@echo "make bench  - engine benchmark (prints figures; not a test)"
 	@echo "make bench-impact - ruleset_impact over 100,000 stored screenings on PostgreSQL (prints figures)"
@@ -45,8 +45,8 @@ run: migrate
 # The production keys must be set before `migrate`: otherwise it would encrypt with the development key.
 serve: serve-keys migrate
 	DJANGO_SETTINGS_MODULE=config.settings.production $(PY) manage.py collectstatic --noinput --clear
-	DJANGO_SETTINGS_MODULE=config.settings.production $(VENV)/bin/gunicorn config.wsgi:application \
-		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+	DJANGO_SETTINGS_MODULE=config.settings.production HOST=$(HOST) PORT=$(PORT) \
+		$(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi:application
 
 serve-keys:
 	@test -n "$$FIELD_ENCRYPTION_KEYS" || (echo "Set FIELD_ENCRYPTION_KEYS (README: Configuration) before make serve" >&2; exit 2)

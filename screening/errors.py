@@ -20,6 +20,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from .availability import database_unavailable, log_unavailable, unavailable_response
+
 # rest_framework.views is imported inside the handler: importing it here would load DRF's settings, whose
 # parser (screening.throttling) imports this module, a cycle when this module is imported first.
 
@@ -48,6 +50,7 @@ class ApiErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"  # 415: send Content-Type: application/json
     THROTTLED = "throttled"  # 429: see the Retry-After header
     SERVER_ERROR = "server_error"  # 500
+    SERVICE_UNAVAILABLE = "service_unavailable"  # 503: the database cannot be reached; retry after Retry-After
 
     # -- per-problem codes: answers (rules.ErrorCode values, and two of the API's own) --
     NOT_AN_OBJECT = "not_an_object"
@@ -193,6 +196,10 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    if database_unavailable(exc):  # the database is down or too slow: a retry later will do (review D8)
+        set_rollback()
+        log_unavailable(context["request"], exc)
+        return unavailable_response(context["request"])
     if not isinstance(exc, exceptions.APIException):
         if settings.DEBUG:
             return None  # Django's debug page

@@ -59,15 +59,17 @@ _ERRORS = {
     415: "The body must be JSON (`unsupported_media_type`).",
     422: "This Idempotency-Key was already used with a different body (`idempotency_key_reused`); nothing was stored.",
     429: "Too many requests (`throttled`): wait for the number of seconds in Retry-After.",
+    503: "The database cannot be reached or is too slow (`service_unavailable`): retry after Retry-After seconds.",
 }
 
 
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ErrorSerializer, description=_ERRORS[code]) for code in codes}
+    """The documented errors of an operation: the codes given, and 503 (every operation may meet an outage)."""
+    return {code: OpenApiResponse(ErrorSerializer, description=_ERRORS[code]) for code in (*codes, 503)}
 
 
 RETRY_AFTER = OpenApiParameter(
-    "Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429], description="Seconds to wait."
+    "Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429, 503], description="Seconds to wait."
 )
 ETAG = OpenApiParameter(
     "ETag",

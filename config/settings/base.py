@@ -77,8 +77,17 @@ DATABASES = {
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,  # a connection dropped by the server is replaced, not a 500 (review D8)
     )
 }
+# PostgreSQL: give up connecting after DB_CONNECT_TIMEOUT seconds and cancel any statement running longer than
+# DB_STATEMENT_TIMEOUT seconds (0: no limit), so a hung database turns into a 503, not a stalled worker (D8).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "5")))
+    _db_options["options"] = (
+        f"{_db_options.get('options', '')} -c statement_timeout={int(os.environ.get('DB_STATEMENT_TIMEOUT', '30'))}s"
+    ).strip()
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

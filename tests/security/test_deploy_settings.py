@@ -116,3 +116,14 @@ def test_the_static_files_manifest_is_written_outside_static_root_and_not_served
         client = Client()
         assert client.get(hashed).status_code == 200
         assert client.get("/static/staticfiles.json").status_code == 404
+
+
+def test_production_redirects_plain_http_but_not_the_probes():
+    result = run_python(
+        "import django; django.setup(); from django.test import Client; c = Client(); "
+        "print(c.get('/accounts/login/', HTTP_X_FORWARDED_PROTO='https').status_code, "
+        "c.get('/healthz').status_code, c.get('/readyz').status_code in (200, 503))",
+        production_env(ALLOWED_HOSTS="testserver"),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["301", "200", "True"]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from . import token_failures
 from .models import Organisation, PartnerClient, Scope
 
 TOKEN_PREFIX = "rs_"
@@ -78,14 +79,19 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
+        address = client_ip(request)
+        token_failures.check(address)  # 429 while this address is over its failed-attempt limit (review D12)
         if len(header) != 2:
+            token_failures.record(address)
             raise exceptions.AuthenticationFailed("Invalid token header: use 'Authorization: Token <token>'.")
         try:
             token = header[1].decode("ascii")
         except UnicodeError as exc:
+            token_failures.record(address)
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
         client = PartnerClient.objects.select_related("organisation").filter(token_hash=token_hash(token)).first()
         if client is None or not client.is_active:
+            token_failures.record(address)
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
         if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:

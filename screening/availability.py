@@ -1,11 +1,11 @@
 """Availability: a 503 with Retry-After when the database cannot be reached, and the health probes (review D8).
 
 When the database is down, hung (connect_timeout) or too slow (statement_timeout), Django raises OperationalError
-or InterfaceError. A client should then retry later, so it gets 503 Service Unavailable with a Retry-After header,
-never a 500 that reads as a bug: the API's error body (code `service_unavailable`) under /api/, a short page
-elsewhere. API views get it from the API's exception handler (screening/errors.py, which calls
-`database_unavailable`); everything else, a failure in a middleware included (the session is loaded there),
-comes through `server_error`, the project's handler500.
+or InterfaceError (and the Redis cache, when Redis is down, redis.ConnectionError or TimeoutError). A client
+should then retry later, so it gets 503 Service Unavailable with a Retry-After header, never a 500 that reads as a
+bug: the API's error body (code `service_unavailable`) under /api/, a short page elsewhere. API views get it from
+the API's exception handler (screening/errors.py, which calls `is_unavailable`); everything else, a failure in a
+middleware included (the session is loaded there), comes through `server_error`, the project's handler500.
 
 Probes (plain views: no authentication, no throttle, no session, nothing about the data):
 * `/healthz`: the process answers. It touches neither the database nor Redis, so a database outage does not make
@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import sys
 
+import redis
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
@@ -31,20 +32,21 @@ from django.views.decorators.http import require_safe
 logger = logging.getLogger(__name__)
 
 # What Django raises when the database cannot serve a request (connection refused or lost, connect or statement
-# timeout): a temporary condition, unlike an IntegrityError or a ProgrammingError (a bug: those stay 500).
-DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+# timeout), and what the Redis cache raises when Redis cannot (the API's rate limits live there with REDIS_URL):
+# temporary conditions, unlike an IntegrityError or a ProgrammingError (a bug: those stay 500).
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
 RETRY_AFTER_SECONDS = 30
 MESSAGE = "The service is temporarily unavailable. Please retry later."
 
 
-def database_unavailable(exc: BaseException | None) -> bool:
-    return isinstance(exc, DATABASE_UNAVAILABLE_ERRORS)
+def is_unavailable(exc: BaseException | None) -> bool:
+    return isinstance(exc, UNAVAILABLE_ERRORS)
 
 
 def log_unavailable(request, exc: BaseException) -> None:
     # One line, no traceback: an outage would otherwise log a traceback per request. The error class only (its
     # message can hold the database's address).
-    logger.warning("Database unavailable (%s): 503 for %s %s", type(exc).__name__, request.method, request.path)
+    logger.warning("Unavailable (%s): 503 for %s %s", type(exc).__name__, request.method, request.path)
 
 
 def unavailable_response(request) -> HttpResponse:
@@ -64,7 +66,7 @@ def unavailable_response(request) -> HttpResponse:
 def server_error(request, *args, **kwargs):
     """handler500: a 503 when the error is the database's unavailability, Django's plain 500 otherwise."""
     exc = sys.exc_info()[1]  # handler500 is called while the uncaught exception is being handled
-    if database_unavailable(exc):
+    if is_unavailable(exc):
         log_unavailable(request, exc)
         return unavailable_response(request)
     if request.path.startswith("/api/"):
@@ -99,8 +101,6 @@ def _redis_ok() -> bool | None:
     """True/False when REDIS_URL is set, None when the deployment uses no Redis."""
     if not settings.REDIS_URL:
         return None
-    import redis
-
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
         try:

@@ -20,7 +20,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from .availability import database_unavailable, log_unavailable, unavailable_response
+from .availability import is_unavailable, log_unavailable, unavailable_response
 
 # rest_framework.views is imported inside the handler: importing it here would load DRF's settings, whose
 # parser (screening.throttling) imports this module, a cycle when this module is imported first.
@@ -196,7 +196,7 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    if database_unavailable(exc):  # the database is down or too slow: a retry later will do (review D8)
+    if is_unavailable(exc):  # the database (or the Redis cache) is down or too slow: retry later (review D8)
         set_rollback()
         log_unavailable(context["request"], exc)
         return unavailable_response(context["request"])

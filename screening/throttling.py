@@ -3,8 +3,9 @@
 Rate: per partner client (or signed-in user; per IP address for anonymous catalogue reads).
 
 The rate is settings.SCREENING["API_RATE"] (env SCREENING_API_RATE, default "1200/min"), read on every request
-so tests can override it. Counts live in Django's cache (per process with the default local-memory cache: with
-several server processes, configure a shared cache such as Redis or Memcached for an exact limit).
+so tests can override it. Counts live in Django's cache: Redis, shared by every server process, when REDIS_URL is
+set (config/settings/base.py); per process with the local-memory cache otherwise. Failed token attempts have their
+own limit per address (screening/token_failures.py).
 A throttled request gets 429, a Retry-After header (seconds) and the error body with code `throttled`.
 
 Size: a JSON body larger than settings.SCREENING["API_MAX_BODY_BYTES"] (default 10 MB: a full bulk request of

@@ -165,6 +165,19 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
 # Redis: ONE setting for everything that uses it (Celery broker and result store, the shared cache).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# Django's cache holds the API's rate-limit counts and the failed-token counts per address. With REDIS_URL it is
+# Redis, shared by every server process, so the limits hold across processes and hosts (review D12); without it,
+# each process counts on its own (local memory: development, one process).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "refuge-screen",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+
 # Celery (config/celery.py). A broker is optional: without one, jobs run in the web process (JOB_EXECUTOR).
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL) or None
@@ -192,6 +205,8 @@ SCREENING = {
     "COUNTRY_PROFILES_FILE": BASE_DIR / "fixtures" / "country_profiles.yaml",
     # Partner API rate limit per client (or user): "<n>/<s|min|hour|day>".
     "API_RATE": os.environ.get("SCREENING_API_RATE", "1200/min"),
+    # Failed partner-token attempts allowed per client address, "<n>/<s|min|hour|day>"; then 429 (review D12).
+    "FAILED_TOKEN_RATE": os.environ.get("SCREENING_FAILED_TOKEN_RATE", "20/min"),
     # Largest request body the partner API reads (bytes).
     "API_MAX_BODY_BYTES": 10 * 1024 * 1024,
     # Claimant mode: seconds without a request before the hand-over page comes back; wrong passwords allowed

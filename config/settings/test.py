@@ -18,3 +18,7 @@ SCREENING = {**SCREENING, "JOB_EXECUTOR": "inline"}  # noqa: F405
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30  # noqa: F405  (a worker may hold the lock)
+
+# Local memory even when REDIS_URL is set: tests clear the cache, and each pytest-xdist worker needs its own counts.
+# tests/security/test_rate_limits.py checks the Redis cache with its own clients.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

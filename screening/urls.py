@@ -1,7 +1,7 @@
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from . import apis, job_apis, views
+from . import api_docs, apis, job_apis, views
 
 app_name = "screening"
 
@@ -33,6 +33,6 @@ urlpatterns = [
     path("api/v1/jobs/<str:job_id>/results/", job_apis.JobResultsApi.as_view(), name="api-job-results"),
     # OpenAPI 3 schema and its documentation (Swagger UI from local static files: drf-spectacular-sidecar).
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="screening:api-schema"), name="api-docs"),
+    path("api/docs/", api_docs.swagger_view(url_name="screening:api-schema"), name="api-docs"),
     re_path(r"^api/", apis.ApiNotFoundView.as_view(), name="api-not-found"),  # keep last
 ]

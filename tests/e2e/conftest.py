@@ -5,6 +5,9 @@ Chromium comes from Debian (`make browser`, which `make test` runs: `apt-get ins
 
 Screenshots of every step go to test-output/e2e/<test name>/NN-<step>.png (emptied at the start of each test), and
 the axe-core findings of every page checked to test-output/e2e/<test name>/axe.json.
+
+Every page a test opens through `new_page` is watched for Content-Security-Policy violations (review D10): the
+page's `securitypolicyviolation` events and Chromium's console reports of them. Any violation fails the test.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class Launcher:
         self._playwright: Playwright | None = None
         self.browser: Browser | None = None
         self.launches = 0
+        self.csp_violations: list[str] = []
 
     def launch(self) -> Browser:
         if not CHROMIUM.exists():
@@ -98,10 +102,13 @@ def launcher():
 
 @pytest.fixture
 def browser(launcher, live_server, people):
-    """A fresh browser for the test (after the live server and the test's accounts exist); stopped afterwards."""
+    """A fresh browser for the test (after the live server and the test's accounts exist); stopped afterwards.
+    The test fails if any page it opened reported a Content-Security-Policy violation."""
+    launcher.csp_violations = []
     launcher.launch()
     yield launcher
     launcher.stop()
+    assert not launcher.csp_violations, "Content-Security-Policy violations:\n" + "\n".join(launcher.csp_violations)
 
 
 @contextlib.contextmanager
@@ -121,9 +128,29 @@ def orm():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Runs in every page before its own scripts: reports each CSP violation to the console, where watch_csp hears it.
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+    + ` on ${document.location.pathname} (${e.sourceFile || ""}:${e.lineNumber || ""})`);
+});"""
+
+
+def watch_csp(launcher: Launcher, context) -> None:
+    """Collect the CSP violations of every page of the context (the event, and Chromium's own console report)."""
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message) -> None:
+        text = message.text
+        if message.type == "error" and ("CSP violation" in text or "Content Security Policy" in text):
+            launcher.csp_violations.append(text)
+
+    context.on("console", on_console)
+
+
 def new_page(launcher: Launcher, base_url: str, *, locale: str = "en-GB") -> Page:
     context = launcher.browser.new_context(base_url=base_url, locale=locale, viewport={"width": 1100, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
+    watch_csp(launcher, context)
     return context.new_page()
 
 

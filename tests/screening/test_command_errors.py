@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -116,7 +117,7 @@ def test_database_down_is_one_line_and_status_2(tmp_path, database, args):
 
 
 def test_production_settings_without_keys_are_one_line():
-    environment = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "x" * 60}
+    environment = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": secrets.token_urlsafe(50)}
     done = subprocess.run(
         [sys.executable, "manage.py", "rotate_keys"],
         cwd=ROOT,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -192,7 +193,7 @@ def test_the_check_reports_unusable_keys():
 
 def _production_start(**env) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "FIELD_ENCRYPTION_KEYS"}
-    environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="x" * 60, **env)
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY=secrets.token_urlsafe(50), **env)
     code = "import django; django.setup(); print('started')"
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60

@@ -31,7 +31,16 @@ from django.utils.html import format_html
 from rules.profiles import check_profiles, normalise_values
 
 from .auth import Actor, client_ip
-from .models import AuditEvent, CountryProfile, Membership, Organisation, PartnerClient, Role, Screening
+from .models import (
+    AuditEvent,
+    CountryProfile,
+    Membership,
+    Organisation,
+    PartnerClient,
+    Role,
+    Screening,
+    WebhookDelivery,
+)
 from .selectors import active_ruleset
 from .services import ADMIN_SITE_ROLES, partner_client_revoke, screening_viewed, screenings_listed, user_staff_sync
 
@@ -451,3 +460,20 @@ class CountryProfileAdmin(admin.ModelAdmin):
                 else queryset.none()
             )
         return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+
+
+# ---- webhooks: what an organisation admin sees of the deliveries ------------------------------------------------
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyScopedAdmin):
+    """Every delivery of the organisation's webhooks with its attempts (the API has the same per webhook)."""
+
+    organisation_lookup = "webhook__organisation"
+    list_display = ["created_at", "event", "webhook", "status", "attempts", "last_status_code", "last_error"]
+    list_filter = ["status", "event"]
+    list_select_related = ["webhook"]
+
+    @staticmethod
+    def organisation_id_of(obj) -> int:
+        return obj.webhook.organisation_id

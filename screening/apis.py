@@ -76,13 +76,19 @@ class ApiView(APIView):
     body_methods = frozenset({"POST", "PUT", "PATCH"})  # methods that need a JSON body (reassess: none)
 
     def initialize_request(self, request, *args, **kwargs):
-        return ApiRequest(
+        api_request = ApiRequest(
             request,
             parsers=self.get_parsers(),
             authenticators=self.get_authenticators(),
             negotiator=self.get_content_negotiator(),
             parser_context=self.get_parser_context(request),
         )
+        api_request.body_limit = self.body_limit()
+        return api_request
+
+    def body_limit(self) -> int | None:
+        """The largest body this view reads (None: the API's API_MAX_BODY_BYTES)."""
+        return None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -168,6 +168,9 @@ class JobListApi(JobApiMixin, ApiView):
     api_area = SCREENINGS
     parser_classes = [JobsJSONParser, JsonLinesParser, JsonLinesAliasParser]
 
+    def body_limit(self) -> int:
+        return _max_body()  # a job of 100,000 screenings is far over the API's 10 MB
+
     @extend_schema(
         operation_id="jobs_create",
         request={"application/json": {"type": "array", "items": {"type": "object"}, "maxItems": jobs.MAX_JOB_ITEMS}},

@@ -437,3 +437,53 @@ class IdempotencyItem(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["request", "index"], name="unique_idempotency_item")]
+
+
+class WebhookEvent(models.TextChoices):
+    JOB_COMPLETED = "job.completed", "A job completed"
+    SCREENING_COMPLETED = "screening.completed", "A screening was marked complete"
+
+
+class Webhook(models.Model):
+    """A partner's URL that receives signed event notifications (screening/webhooks.py). The secret signs them:
+    it is shown once when the webhook is created, and stored encrypted (it must be read to sign)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhooks")
+    client = models.ForeignKey(PartnerClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list, help_text="Event names it receives")
+    secret = EncryptedTextField(help_text="HMAC-SHA256 signing secret (encrypted at rest)")
+    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    def __str__(self):
+        return f"{self.url} ({self.organisation})"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed (no more attempts)"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one webhook, with its attempts. The payload holds ids and counts only."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self):
+        return f"{self.event} to {self.webhook.url}: {self.status} after {self.attempts} attempt(s)"

@@ -18,7 +18,7 @@ from django.utils import timezone
 import rules
 from rules.profiles import check_profiles, normalise_values
 
-from . import audit_chain, provenance
+from . import audit_chain, provenance, webhooks
 from .auth import Actor, token_generate, token_hash
 from .models import (
     AssessmentRecord,
@@ -337,10 +337,14 @@ def screening_update(
     # a null removes an answer, but its key must still be a question id (unknown_question otherwise)
     removed = {qid: None for qid, value in (answers or {}).items() if value is None}
     locked.answers, statuses = _check({**merged, **removed}, status, screening_ruleset(locked))
+    completing = status == ScreeningStatus.COMPLETE and locked.status != ScreeningStatus.COMPLETE
     for name in ("reference", "language", "respondent", "status", "apply_country_profile"):
         if name in fields:
             setattr(locked, name, fields[name])
-    return _store_change(locked, actor=actor, statuses=statuses, questions=answers or {}, fields=sorted(fields))
+    stored = _store_change(locked, actor=actor, statuses=statuses, questions=answers or {}, fields=sorted(fields))
+    if completing:
+        webhooks.screening_completed(screening=stored)
+    return stored
 
 
 @transaction.atomic
@@ -404,7 +408,9 @@ def screening_complete(*, actor: Actor, screening: Screening, expected_version: 
         return locked
     _, statuses = _check(locked.answers, ScreeningStatus.COMPLETE, screening_ruleset(locked))
     locked.status = ScreeningStatus.COMPLETE
-    return _store_change(locked, actor=actor, statuses=statuses, questions={}, fields=["status"])
+    stored = _store_change(locked, actor=actor, statuses=statuses, questions={}, fields=["status"])
+    webhooks.screening_completed(screening=stored)
+    return stored
 
 
 @transaction.atomic

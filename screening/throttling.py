@@ -79,8 +79,9 @@ def length_required() -> ApiError:
     )
 
 
-def _check_body_size(meta) -> None:
-    limit = settings.SCREENING.get("API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
+def _check_body_size(meta, limit: int | None = None) -> None:
+    if limit is None:
+        limit = settings.SCREENING.get("API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
     if body_is_chunked(meta):
         raise length_required()
     if limit and body_length(meta) > limit:
@@ -96,7 +97,7 @@ class ApiRequest(Request):
 
     def _load_stream(self):
         django_request = self._request
-        _check_body_size(django_request.META)
+        _check_body_size(django_request.META, getattr(self, "body_limit", None))  # a view may allow more (jobs)
         if not body_length(django_request.META):
             self._stream = None
             return

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import api_docs, apis, job_apis, views
+from . import api_docs, apis, job_apis, views, webhook_apis
 
 app_name = "screening"
 
@@ -29,6 +29,13 @@ urlpatterns = [
         name="api-screening-reassess",
     ),
     path("api/v1/jobs/", job_apis.JobListApi.as_view(), name="api-jobs"),
+    path("api/v1/webhooks/", webhook_apis.WebhookListApi.as_view(), name="api-webhooks"),
+    path("api/v1/webhooks/<str:webhook_id>/", webhook_apis.WebhookDetailApi.as_view(), name="api-webhook-detail"),
+    path(
+        "api/v1/webhooks/<str:webhook_id>/deliveries/",
+        webhook_apis.WebhookDeliveriesApi.as_view(),
+        name="api-webhook-deliveries",
+    ),
     path("api/v1/jobs/<str:job_id>/", job_apis.JobDetailApi.as_view(), name="api-job-detail"),
     path("api/v1/jobs/<str:job_id>/results/", job_apis.JobResultsApi.as_view(), name="api-job-results"),
     # OpenAPI 3 schema and its documentation (Swagger UI from local static files: drf-spectacular-sidecar).

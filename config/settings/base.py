@@ -236,6 +236,9 @@ SCREENING = {
     # (at once, in the caller: tests and commands).
     "JOB_CHUNK_SIZE": int(os.environ.get("SCREENING_JOB_CHUNK_SIZE", "100")),
     "JOB_EXECUTOR": os.environ.get("SCREENING_JOB_EXECUTOR", "celery" if CELERY_BROKER_URL else "thread"),
+    # Webhooks (screening/webhooks.py): attempts per delivery; http:// URLs only where a setting allows it
+    "WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("SCREENING_WEBHOOK_MAX_ATTEMPTS", "6")),
+    "WEBHOOK_ALLOW_HTTP": os.environ.get("SCREENING_WEBHOOK_ALLOW_HTTP", "") == "1",
 }
 
 # A country-profile value whose newest source (or, without one, the profile's review) is older than this many days

@@ -11,7 +11,7 @@ if not FIELD_ENCRYPTION_KEYS:  # noqa: F405
     FIELD_ENCRYPTION_KEYS = ["cmVmdWdlLXNjcmVlbi1kZXYta2V5LW5vdC1zZWNyZXQ="]
 
 # Jobs run at once in the caller unless a test chooses another executor (tests/screening/test_jobs*.py).
-SCREENING = {**SCREENING, "JOB_EXECUTOR": "inline"}  # noqa: F405
+SCREENING = {**SCREENING, "JOB_EXECUTOR": "inline", "WEBHOOK_ALLOW_HTTP": True, "WEBHOOK_RETRY_SECONDS": 0.05}  # noqa: F405
 
 # SQLite: a test database in a file (not in memory), so that a Celery worker process started by a test
 # (tests/screening/test_jobs_celery.py) reaches the same database. pytest-xdist adds its worker suffix.

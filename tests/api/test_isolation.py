@@ -43,6 +43,11 @@ OPERATIONS = {
     ("/api/v1/jobs/", "post"): "job",
     ("/api/v1/jobs/{job_id}/", "get"): "job",
     ("/api/v1/jobs/{job_id}/results/", "get"): "job",
+    ("/api/v1/webhooks/", "get"): "webhook",
+    ("/api/v1/webhooks/", "post"): "webhook",
+    ("/api/v1/webhooks/{webhook_id}/", "get"): "webhook",
+    ("/api/v1/webhooks/{webhook_id}/", "delete"): "webhook",
+    ("/api/v1/webhooks/{webhook_id}/deliveries/", "get"): "webhook",
 }
 
 # Every URL route under api/ (schema and docs included).
@@ -62,6 +67,9 @@ API_ROUTES = {
     "api/v1/jobs/",
     "api/v1/jobs/<str:job_id>/",
     "api/v1/jobs/<str:job_id>/results/",
+    "api/v1/webhooks/",
+    "api/v1/webhooks/<str:webhook_id>/",
+    "api/v1/webhooks/<str:webhook_id>/deliveries/",
     "api/schema/",
     "api/docs/",
     "^api/",  # the catch-all: 404 with the error body
@@ -272,3 +280,30 @@ def test_a_never_reads_b_s_jobs_and_its_jobs_store_into_a(orgs, auth, django_cap
         check_response(response)
         covered.add((op, "get"))
     assert covered == {op for op, kind in OPERATIONS.items() if kind == "job"}
+
+
+def test_a_never_sees_or_removes_b_s_webhooks(orgs):
+    from screening.models import Webhook
+
+    a, b, _, _ = orgs
+    created = b.api.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/b-hook"}, format="json")
+    assert created.status_code == 201
+    b_id = created.json()["id"]
+    covered = set()
+    listed = a.api.get("/api/v1/webhooks/")
+    assert listed.status_code == 200 and listed.json() == [] and "b-hook" not in listed.content.decode()
+    covered.add(("/api/v1/webhooks/", "get"))
+    mine = a.api.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:9/a-hook"}, format="json")
+    assert Webhook.objects.get(pk=mine.json()["id"]).organisation == a.organisation
+    covered.add(("/api/v1/webhooks/", "post"))
+    for suffix, op, method in (
+        ("", "/api/v1/webhooks/{webhook_id}/", "get"),
+        ("deliveries/", "/api/v1/webhooks/{webhook_id}/deliveries/", "get"),
+        ("", "/api/v1/webhooks/{webhook_id}/", "delete"),
+    ):
+        response = getattr(a.api, method)(f"/api/v1/webhooks/{b_id}/{suffix}")
+        twin = getattr(a.api, method)(f"/api/v1/webhooks/{uuid.uuid4()}/{suffix}")
+        assert response.status_code == twin.status_code == 404 and response.json() == twin.json()
+        covered.add((op, method))
+    assert Webhook.objects.filter(pk=b_id).exists()
+    assert covered == {op for op, kind in OPERATIONS.items() if kind == "webhook"}

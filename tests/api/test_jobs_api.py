@@ -191,3 +191,17 @@ def test_hostile_nesting_is_a_400_and_stores_nothing(make_partner):
     response = a.api.post("/api/v1/jobs/", body, content_type="application/json")
     assert response.status_code == 400 and response.json()["code"] == "parse_error"
     assert Job.objects.count() == 0
+
+
+def test_a_job_body_over_the_apis_10_mb_limit_is_accepted_up_to_the_jobs_limit(make_partner, settings):
+    """A job of many screenings is far over the API's own body limit (API_MAX_BODY_BYTES): the jobs endpoint reads
+    up to JOB_MAX_BODY_BYTES (here the API's limit is lowered to show it)."""
+    settings.SCREENING = {**settings.SCREENING, "API_MAX_BODY_BYTES": 2_000}
+    a = make_partner("Org A")
+    items = public_items(20)
+    assert len(json.dumps(items)) > 2_000
+    assert a.api.post("/api/v1/screenings/bulk/", {"items": items}, format="json").status_code == 413
+    response = a.api.post("/api/v1/jobs/", items, format="json")
+    assert response.status_code == 202, response.content
+    settings.SCREENING = {**settings.SCREENING, "JOB_MAX_BODY_BYTES": 2_000}
+    assert a.api.post("/api/v1/jobs/", items, format="json").status_code == 413

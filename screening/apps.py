@@ -8,3 +8,4 @@ class ScreeningConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from .web import sessions  # noqa: F401  (stamps the sign-in time on every new session)

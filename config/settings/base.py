@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "screening.web.sessions.SessionTimeoutMiddleware",  # idle and absolute session limits (review D9)
     "screening.web.claimant.ClaimantModeMiddleware",  # a session handed to a claimant reaches one interview only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -81,7 +82,8 @@ DATABASES = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # NIST SP 800-63B: at least 12 characters (review D1); the admin, createuser and password changes all use it.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -188,6 +190,10 @@ SCREENING = {
     # when the caseworker takes the device back before the session is signed out.
     "CLAIMANT_IDLE_SECONDS": int(os.environ.get("SCREENING_CLAIMANT_IDLE_SECONDS", "900")),
     "CLAIMANT_LEAVE_ATTEMPTS": 5,
+    # Signed-in sessions end after this many seconds without a request, and this many after sign-in
+    # (screening/web/sessions.py).
+    "SESSION_IDLE_SECONDS": int(os.environ.get("SESSION_IDLE_SECONDS", "1800")),
+    "SESSION_ABSOLUTE_SECONDS": int(os.environ.get("SESSION_ABSOLUTE_SECONDS", "43200")),
     # Background jobs (screening/jobs.py): items per chunk task, and where chunks run: "celery" (the workers of
     # `make worker`), "thread" (a background thread of the web process: the default with no broker) or "inline"
     # (at once, in the caller: tests and commands).
@@ -198,6 +204,8 @@ SCREENING = {
 # A country-profile value whose newest source (or, without one, the profile's review) is older than this many days
 # is shown with a warning to check for newer country information (screening/provenance.py).
 COI_STALE_AFTER_DAYS = int(os.environ.get("COI_STALE_AFTER_DAYS", "365"))
+# The session cookie and row never outlive the absolute session limit (the idle limit is checked per request).
+SESSION_COOKIE_AGE = SCREENING["SESSION_ABSOLUTE_SECONDS"]
 
 # Answers are special-category data: nothing in the app logs answer values. Keep request bodies out of logs.
 LOGGING = {

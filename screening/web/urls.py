@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from . import triage, views
+from . import account, triage, views
 
 app_name = "web"
 
 urlpatterns = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("accounts/password/", account.PasswordChangeView.as_view(), name="password-change"),
+    path("accounts/password/done/", account.PasswordChangeDoneView.as_view(), name="password-change-done"),
     path("cases/", views.case_list, name="case-list"),
     path("triage/", triage.upload, name="triage"),
     path("triage/template.<str:kind>", triage.template, name="triage-template"),

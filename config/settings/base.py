@@ -1,6 +1,7 @@
 """Settings shared by every environment. Production differences come only from environment variables."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",  # sign-in lockout (review D1)
     "screening",
 ]
 
@@ -48,7 +50,25 @@ MIDDLEWARE = [
     "screening.web.claimant.ClaimantModeMiddleware",  # a session handed to a claimant reaches one interview only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out sign-in into the lockout page (keep last)
 ]
+
+# Sign-in lockout (django-axes): a username, or an IP address, with AXES_FAILURE_LIMIT failed sign-ins in a row
+# is refused for AXES_COOLOFF_MINUTES, even with the right password. Axes' backend must come first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
+# A success does not clear failures (else anyone with an account could sign in between guesses at others to reset
+# their address's count); failures are forgotten after the cool-off.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "screening.web.lockout.locked_out_page"
+AXES_CLIENT_IP_CALLABLE = "screening.auth.client_ip"  # the same client address as the audit trail
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are audited by the app; no second log of addresses to retain
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
 

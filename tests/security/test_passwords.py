@@ -12,6 +12,7 @@ from django.test import Client
 
 from screening import services
 from screening.account_events import AccountAction, account_event
+from tests.security.accounts import signed_in as sign_in_as
 
 PASSWORD = "a-long-test-password"
 NEW_PASSWORD = "another-long-passphrase"
@@ -56,7 +57,7 @@ def events():
 
 def test_a_member_changes_their_own_password(member, events):
     client = Client()
-    assert client.login(username="casey", password=PASSWORD)
+    sign_in_as(client, "casey")
     page = client.get("/accounts/password/")
     assert page.status_code == 200 and "Change your password" in page.content.decode()
     response = client.post(

@@ -14,6 +14,7 @@ from django.test import Client
 from screening import services
 from screening.auth import Actor
 from screening.web import sessions
+from tests.security.accounts import signed_in as sign_in_as
 
 PASSWORD = "a-long-test-password"
 
@@ -27,7 +28,7 @@ def member(db):
 @pytest.fixture
 def signed_in(member):
     client = Client()
-    assert client.login(username="casey", password=PASSWORD)
+    sign_in_as(client, "casey")
     return client
 
 

@@ -153,10 +153,15 @@ class ReadOnlyScopedAdmin(OrganisationScopedAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(OrganisationScopedAdmin):
+    """An org_admin may require two-factor authentication of every member; only superusers rename."""
+
     organisation_lookup = "pk"
-    list_display = ["name", "id", "created_at"]
+    org_admin_may_change = True
+    list_display = ["name", "id", "require_two_factor", "created_at"]
     search_fields = ["name"]
-    readonly_fields = ["created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["created_at"] if request.user.is_superuser else ["name", "created_at"]
 
     @staticmethod
     def organisation_id_of(obj) -> int:

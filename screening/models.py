@@ -38,6 +38,10 @@ class CountryProfile(models.Model):
 class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Every member must use two-factor authentication (supervisors and organisation admins always do)",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -25,7 +25,7 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "screening.apps.TwoFactorAdminConfig",  # django.contrib.admin, verified sessions only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",  # sign-in lockout (review D1)
+    "django_otp",  # two-factor authentication: TOTP apps and one-time backup codes (screening/web/two_factor.py)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "screening",
 ]
 
@@ -46,7 +49,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
     "screening.web.sessions.SessionTimeoutMiddleware",  # idle and absolute session limits (review D9)
+    "screening.web.two_factor.TwoFactorMiddleware",  # a user who needs the second factor sees nothing else
     "screening.web.claimant.ClaimantModeMiddleware",  # a session handed to a claimant reaches one interview only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -69,6 +74,7 @@ AXES_LOCKOUT_CALLABLE = "screening.web.lockout.locked_out_page"
 AXES_CLIENT_IP_CALLABLE = "screening.auth.client_ip"  # the same client address as the audit trail
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are audited by the app; no second log of addresses to retain
 AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Refuge Screen"  # shown next to the account in the authenticator app
 
 ROOT_URLCONF = "config.urls"
 

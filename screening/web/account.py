@@ -1,4 +1,5 @@
-"""The signed-in user's own account: changing the password (Django's PasswordChangeView, in the site's style).
+"""The signed-in user's own account: the account page (password, two-factor authentication) and changing the
+password (Django's PasswordChangeView, in the site's style).
 
 Every change is sent as an account event (screening/account_events.py) for the audit trail.
 """
@@ -6,10 +7,13 @@ Every change is sent as an account event (screening/account_events.py) for the a
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy
 
 from ..account_events import AccountAction, account_event_send
+from . import two_factor
 
 PASSWORD_HINT = gettext_lazy("At least 12 characters. A few unrelated words make a good password.")
 
@@ -20,6 +24,19 @@ def form_errors(form, names) -> list[dict]:
     for name in names:
         errors += [{"href": f"#id_{name}", "message": message} for message in form.errors.get(name, [])]
     return errors
+
+
+@login_required
+def account(request):
+    user = request.user
+    return render(
+        request,
+        "account/account.html",
+        {
+            "two_factor_on": two_factor.app_device(user) is not None,
+            "two_factor_required": two_factor.two_factor_required(user),
+        },
+    )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -2,13 +2,17 @@
 
 from django.urls import path
 
-from . import account, triage, views
+from . import account, triage, two_factor, views
 
 app_name = "web"
 
 urlpatterns = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("accounts/", account.account, name="account"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two-factor-setup"),
+    path("accounts/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
+    path("accounts/two-factor/backup-codes/", two_factor.backup_codes, name="two-factor-backup-codes"),
     path("accounts/password/", account.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/password/done/", account.PasswordChangeDoneView.as_view(), name="password-change-done"),
     path("cases/", views.case_list, name="case-list"),

@@ -119,3 +119,23 @@ def test_demo_cases_are_copies_of_public_cases():
         assert case["reference"] == f"DEMO-{case['source']}"
         assert case["answers"] == public[case["source"]]["answers"], case["reference"]
     assert len({public[c["source"]]["answers"]["country_of_origin"] for c in cases}) >= 3
+
+
+def test_the_demo_supervisor_signs_in_with_the_printed_two_factor_code(settings):
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.DEBUG = True
+    output = run()
+    device = TOTPDevice.objects.get(user__username="demo-supervisor", confirmed=True)
+    assert "otpauth://totp/Refuge%20Screen%3Ademo-supervisor?secret=" in output and "key: " in output
+    run()
+    assert TOTPDevice.objects.filter(user__username="demo-supervisor").count() == 1  # kept: the app still works
+    code = run(code=True).strip()
+    assert len(code) == 6 and code.isdigit()
+    client = Client()
+    client.post("/accounts/login/", {"username": "demo-supervisor", "password": DEFAULT_PASSWORD})
+    assert client.get("/cases/")["Location"].startswith("/accounts/two-factor/verify/")
+    assert client.post("/accounts/two-factor/verify/", {"code": code}).status_code == 302
+    assert client.get("/cases/").status_code == 200
+    assert device.pk == TOTPDevice.objects.get(user__username="demo-supervisor").pk

@@ -217,7 +217,16 @@ class PartnerClientAdmin(OrganisationScopedAdmin):
     delete either (revoke instead, so screenings and audit events keep their client)."""
 
     org_admin_may_change = True
-    list_display = ["name", "organisation", "scope", "token_prefix", "is_active", "created_at", "last_used_at"]
+    list_display = [
+        "name",
+        "organisation",
+        "scope",
+        "token_prefix",
+        "is_active",
+        "expires_at",
+        "created_at",
+        "last_used_at",
+    ]
     list_filter = [
         "scope",
         ("revoked_at", admin.EmptyFieldListFilter),
@@ -235,6 +244,7 @@ class PartnerClientAdmin(OrganisationScopedAdmin):
         "created_at",
         "last_used_at",
         "revoked_at",
+        "expires_at",
     ]
     readonly_fields = [f for f in fields if f != "scope"]
     actions = ["revoke_tokens"]

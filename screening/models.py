@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .encrypted_fields import EncryptedJSONField, EncryptedTextField
 
@@ -87,6 +88,9 @@ class PartnerClient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="The token stops working at this time (never, if empty)"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_client_name_per_org")]
@@ -94,6 +98,9 @@ class PartnerClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
     def __str__(self):
         return f"{self.name} ({self.organisation})"

@@ -75,6 +75,8 @@ AXES_CLIENT_IP_CALLABLE = "screening.auth.client_ip"  # the same client address 
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are audited by the app; no second log of addresses to retain
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Refuge Screen"  # shown next to the account in the authenticator app
+# A password-reset link an organisation admin issues (screening/web/member_reset.py) works once, for this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_SECONDS", str(24 * 3600)))
 
 ROOT_URLCONF = "config.urls"
 

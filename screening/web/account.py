@@ -13,6 +13,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy
 
 from ..account_events import AccountAction, account_event_send
+from ..models import Role
 from . import two_factor
 
 PASSWORD_HINT = gettext_lazy("At least 12 characters. A few unrelated words make a good password.")
@@ -35,6 +36,7 @@ def account(request):
         {
             "two_factor_on": two_factor.app_device(user) is not None,
             "two_factor_required": two_factor.two_factor_required(user),
+            "org_admin": getattr(getattr(user, "membership", None), "role", None) == Role.ORG_ADMIN,
         },
     )
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import account, triage, two_factor, views
+from . import account, member_reset, triage, two_factor, views
 
 app_name = "web"
 
@@ -13,6 +13,14 @@ urlpatterns = [
     path("accounts/two-factor/setup/", two_factor.setup, name="two-factor-setup"),
     path("accounts/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
     path("accounts/two-factor/backup-codes/", two_factor.backup_codes, name="two-factor-backup-codes"),
+    path("accounts/members/", member_reset.members, name="members"),
+    path("accounts/members/<int:user_id>/reset/", member_reset.member_reset, name="member-reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        member_reset.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("accounts/reset/done/", member_reset.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
     path("accounts/password/", account.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/password/done/", account.PasswordChangeDoneView.as_view(), name="password-change-done"),
     path("cases/", views.case_list, name="case-list"),

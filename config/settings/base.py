@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "screening.web.claimant.claimant_mode",
                 "screening.web.languages.interview_language",
+                "screening.web.sessions.session_limits",
             ],
         },
     },

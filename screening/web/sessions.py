@@ -5,6 +5,10 @@ The sign-in time and the last request's time are kept in the session. An expired
 session is flushed) and a page request goes to the sign-in page, which says why and returns to the same page
 afterwards; an API request with the session continues as anonymous (DRF answers 401/403). Answers saved with
 Continue are in the database and stay; only what was typed on a page and not yet sent can be lost.
+
+So that this does not happen to someone still at work (WCAG 2.2.1 Timing adjustable), refuge.js calls `keepalive`
+while the user types or clicks on a page without sending it, and shows a "Stay signed in" warning shortly before
+the idle limit when nothing at all has happened. The absolute limit is never extended.
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
@@ -59,6 +66,21 @@ def sign_in_url(next_path: str, reason: str) -> str:
     return reverse("web:login") + "?" + urlencode({"next": next_path, "expired": reason})
 
 
+def session_limits(request) -> dict:
+    """Template context: the idle limit, for refuge.js's warning (signed-in pages only)."""
+    return {"session_idle_seconds": idle_seconds()}
+
+
+@never_cache
+@require_safe
+def keepalive(request):
+    """204 for a live signed-in session: the middleware has counted this request as activity. A signed-out or
+    expired session gets the sign-in redirect like any page (refuge.js then leaves the page as it is)."""
+    if not request.user.is_authenticated:
+        return redirect(reverse("web:login"))
+    return HttpResponse(status=204)
+
+
 class SessionTimeoutMiddleware:
     """Signs out a session past its idle or absolute limit. After the authentication middleware, before
     anything that acts on the signed-in user (two-factor, claimant mode)."""
@@ -79,6 +101,6 @@ class SessionTimeoutMiddleware:
                     return redirect(sign_in_url(request.get_full_path(), reason))
             else:
                 session.setdefault(SIGNED_IN_AT, now)
-                if now - session.get(SEEN_AT, 0) >= SEEN_RESOLUTION:
+                if now - session.get(SEEN_AT, 0) >= min(SEEN_RESOLUTION, idle_seconds() / 10):
                     session[SEEN_AT] = now
         return self.get_response(request)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import account, member_reset, triage, two_factor, views
+from . import account, member_reset, sessions, triage, two_factor, views
 
 app_name = "web"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("accounts/", account.account, name="account"),
+    path("accounts/session/", sessions.keepalive, name="session-keepalive"),
     path("accounts/two-factor/setup/", two_factor.setup, name="two-factor-setup"),
     path("accounts/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
     path("accounts/two-factor/backup-codes/", two_factor.backup_codes, name="two-factor-backup-codes"),

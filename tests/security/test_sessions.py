@@ -106,3 +106,22 @@ def test_the_api_with_an_expired_session_is_refused_not_redirected(signed_in):
 def test_an_expired_session_reason_is_ignored_unless_known(client, db):
     page = client.get("/accounts/login/?expired=<b>x</b>").content.decode()
     assert "You have been signed out" not in page
+
+
+def test_the_keepalive_counts_as_activity_for_a_signed_in_session(signed_in):
+    age_session(signed_in, signed_in_ago=3600, seen_ago=25 * 60)
+    response = signed_in.get("/accounts/session/")
+    assert response.status_code == 204 and "no-store" in response["Cache-Control"]
+    assert time.time() - signed_in.session[sessions.SEEN_AT] < 60
+    age_session(signed_in, signed_in_ago=3600, seen_ago=31 * 60)  # too late: the keepalive cannot revive it
+    assert signed_in.get("/accounts/session/").status_code == 302
+    assert "_auth_user_id" not in signed_in.session
+
+
+def test_signed_in_pages_carry_the_idle_limit_and_the_warning_others_do_not(signed_in, client):
+    page = signed_in.get("/cases/").content.decode()
+    assert 'data-session-idle="1800" data-session-keepalive="/accounts/session/"' in page
+    assert 'id="session-warning" role="alert" hidden' in page
+    anonymous = client.get("/accounts/login/").content.decode()
+    assert "data-session-idle" not in anonymous and "session-warning" not in anonymous
+    assert client.get("/accounts/session/").status_code == 302

@@ -3,22 +3,33 @@ and HttpOnly (review D21)."""
 
 from __future__ import annotations
 
-import importlib
+import json
+import os
+import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 
 COOKIE_SETTINGS = ("LANGUAGE_COOKIE_SECURE", "LANGUAGE_COOKIE_SAMESITE", "LANGUAGE_COOKIE_HTTPONLY")
 
 
-@pytest.fixture
-def production(monkeypatch):
-    """The production settings module, imported with the SECRET_KEY it requires."""
-    monkeypatch.setenv("SECRET_KEY", "x" * 60)
-    sys.modules.pop("config.settings.production", None)
-    module = importlib.import_module("config.settings.production")
-    yield module
-    sys.modules.pop("config.settings.production", None)
+@pytest.fixture(scope="module")
+def production() -> SimpleNamespace:
+    """The language-cookie settings of config.settings.production, read in a fresh interpreter (the settings read
+    the environment at import) with the secrets production requires."""
+    from cryptography.fernet import Fernet
+
+    code = (
+        "import json, config.settings.production as p; "
+        f"print(json.dumps({{name: getattr(p, name) for name in {list(COOKIE_SETTINGS)!r}}}))"
+    )
+    env = {**os.environ, "SECRET_KEY": "x" * 60, "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    return SimpleNamespace(**json.loads(done.stdout))
 
 
 def test_production_settings_protect_the_language_cookie(production):

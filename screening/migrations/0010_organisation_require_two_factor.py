@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('screening', '0008_encrypt_answers_at_rest'),
+        ('screening', '0009_screening_case_notes'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('screening', '0009_organisation_require_two_factor'),
+        ('screening', '0010_organisation_require_two_factor'),
     ]
 
     operations = [

@@ -39,7 +39,7 @@ migrate: venv
 	$(PY) manage.py loadprofiles
 
 run: migrate
-	$(PY) manage.py demo_setup --base-url http://$(HOST):$(PORT)
+	-$(PY) manage.py demo_setup --base-url http://$(HOST):$(PORT)  # refuses a non-development database; serve anyway
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The production keys must be set before `migrate`: otherwise it would encrypt with the development key.

@@ -162,10 +162,15 @@ class ReadOnlyScopedAdmin(OrganisationScopedAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(OrganisationScopedAdmin):
+    """An org_admin may require two-factor authentication of every member; only superusers rename."""
+
     organisation_lookup = "pk"
-    list_display = ["name", "id", "created_at"]
+    org_admin_may_change = True
+    list_display = ["name", "id", "require_two_factor", "created_at"]
     search_fields = ["name"]
-    readonly_fields = ["created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["created_at"] if request.user.is_superuser else ["name", "created_at"]
 
     @staticmethod
     def organisation_id_of(obj) -> int:
@@ -221,7 +226,16 @@ class PartnerClientAdmin(OrganisationScopedAdmin):
     delete either (revoke instead, so screenings and audit events keep their client)."""
 
     org_admin_may_change = True
-    list_display = ["name", "organisation", "scope", "token_prefix", "is_active", "created_at", "last_used_at"]
+    list_display = [
+        "name",
+        "organisation",
+        "scope",
+        "token_prefix",
+        "is_active",
+        "expires_at",
+        "created_at",
+        "last_used_at",
+    ]
     list_filter = [
         "scope",
         ("revoked_at", admin.EmptyFieldListFilter),
@@ -239,6 +253,7 @@ class PartnerClientAdmin(OrganisationScopedAdmin):
         "created_at",
         "last_used_at",
         "revoked_at",
+        "expires_at",
     ]
     readonly_fields = [f for f in fields if f != "scope"]
     actions = ["revoke_tokens"]

@@ -94,6 +94,10 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
             token_failures.record(address)
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
+        if client.is_expired(now):
+            raise exceptions.AuthenticationFailed(
+                f"Token expired at {client.expires_at.isoformat()}: ask the organisation for a new one."
+            )
         if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
             PartnerClient.objects.filter(pk=client.pk).update(last_used_at=now)  # at most once a minute
         return PartnerPrincipal(client), client

@@ -39,6 +39,10 @@ class CountryProfile(models.Model):
 class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Every member must use two-factor authentication (supervisors and organisation admins always do)",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -84,6 +88,9 @@ class PartnerClient(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="The token stops working at this time (never, if empty)"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_client_name_per_org")]
@@ -91,6 +98,9 @@ class PartnerClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
     def __str__(self):
         return f"{self.name} ({self.organisation})"

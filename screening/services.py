@@ -118,12 +118,17 @@ def user_staff_sync(*, user) -> None:
 
 
 def partner_client_create(
-    *, organisation: Organisation, name: str, scope: str = Scope.FULL
+    *, organisation: Organisation, name: str, scope: str = Scope.FULL, expires_at=None
 ) -> tuple[PartnerClient, str]:
     """Create API credentials; returns (client, token). The token is not stored and cannot be shown again."""
     token = token_generate()
     client = PartnerClient.objects.create(
-        organisation=organisation, name=name, scope=scope, token_prefix=token[:10], token_hash=token_hash(token)
+        organisation=organisation,
+        name=name,
+        scope=scope,
+        token_prefix=token[:10],
+        token_hash=token_hash(token),
+        expires_at=expires_at,
     )
     return client, token
 

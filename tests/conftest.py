@@ -19,3 +19,21 @@ def ruleset():
     from rules import load_ruleset
 
     return load_ruleset()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch):
+    """`Client.force_login` means "fully signed in" (it skips the password): it also verifies the session with a
+    second factor for users who have or need one, through a real confirmed TOTP device (screening/web/
+    two_factor.py). Tests of the sign-in itself POST to the sign-in page instead (tests/security/accounts.py)."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from tests.security.accounts import verify_second_factor
+
+        verify_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)

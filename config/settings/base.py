@@ -1,6 +1,7 @@
 """Settings shared by every environment. Production differences come only from environment variables."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -24,7 +25,7 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "screening.apps.TwoFactorAdminConfig",  # django.contrib.admin, verified sessions only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -34,6 +35,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",  # sign-in lockout (review D1)
+    "django_otp",  # two-factor authentication: TOTP apps and one-time backup codes (screening/web/two_factor.py)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "screening",
 ]
 
@@ -47,10 +52,34 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "screening.audit_context.AuditContextMiddleware",  # who changed a token, role or profile (audit_security.py)
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
+    "screening.web.sessions.SessionTimeoutMiddleware",  # idle and absolute session limits (review D9)
+    "screening.web.two_factor.TwoFactorMiddleware",  # a user who needs the second factor sees nothing else
     "screening.web.claimant.ClaimantModeMiddleware",  # a session handed to a claimant reaches one interview only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out sign-in into the lockout page (keep last)
 ]
+
+# Sign-in lockout (django-axes): a username, or an IP address, with AXES_FAILURE_LIMIT failed sign-ins in a row
+# is refused for AXES_COOLOFF_MINUTES, even with the right password. Axes' backend must come first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
+# A success does not clear failures (else anyone with an account could sign in between guesses at others to reset
+# their address's count); failures are forgotten after the cool-off.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "screening.web.lockout.locked_out_page"
+AXES_CLIENT_IP_CALLABLE = "screening.auth.client_ip"  # the same client address as the audit trail
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are audited by the app; no second log of addresses to retain
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Refuge Screen"  # shown next to the account in the authenticator app
+# A password-reset link an organisation admin issues (screening/web/member_reset.py) works once, for this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_SECONDS", str(24 * 3600)))
 
 ROOT_URLCONF = "config.urls"
 
@@ -66,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "screening.web.claimant.claimant_mode",
                 "screening.web.languages.interview_language",
+                "screening.web.sessions.session_limits",
             ],
         },
     },
@@ -93,7 +123,8 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # NIST SP 800-63B: at least 12 characters (review D1); the admin, createuser and password changes all use it.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -231,6 +262,10 @@ SCREENING = {
     # when the caseworker takes the device back before the session is signed out.
     "CLAIMANT_IDLE_SECONDS": int(os.environ.get("SCREENING_CLAIMANT_IDLE_SECONDS", "900")),
     "CLAIMANT_LEAVE_ATTEMPTS": 5,
+    # Signed-in sessions end after this many seconds without a request, and this many after sign-in
+    # (screening/web/sessions.py).
+    "SESSION_IDLE_SECONDS": int(os.environ.get("SESSION_IDLE_SECONDS", "1800")),
+    "SESSION_ABSOLUTE_SECONDS": int(os.environ.get("SESSION_ABSOLUTE_SECONDS", "43200")),
     # Background jobs (screening/jobs.py): items per chunk task, and where chunks run: "celery" (the workers of
     # `make worker`), "thread" (a background thread of the web process: the default with no broker) or "inline"
     # (at once, in the caller: tests and commands).
@@ -244,6 +279,8 @@ SCREENING = {
 # A country-profile value whose newest source (or, without one, the profile's review) is older than this many days
 # is shown with a warning to check for newer country information (screening/provenance.py).
 COI_STALE_AFTER_DAYS = int(os.environ.get("COI_STALE_AFTER_DAYS", "365"))
+# The session cookie and row never outlive the absolute session limit (the idle limit is checked per request).
+SESSION_COOKIE_AGE = SCREENING["SESSION_ABSOLUTE_SECONDS"]
 
 # Reverse proxies in front of the app that append to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for). 0: the
 # audit trail records REMOTE_ADDR and ignores the header, which any client can write (screening/auth.py client_ip).

@@ -2,13 +2,28 @@
 
 from django.urls import path
 
-from . import triage, views
+from . import account, member_reset, sessions, triage, two_factor, views
 
 app_name = "web"
 
 urlpatterns = [
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
+    path("accounts/", account.account, name="account"),
+    path("accounts/session/", sessions.keepalive, name="session-keepalive"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two-factor-setup"),
+    path("accounts/two-factor/verify/", two_factor.verify, name="two-factor-verify"),
+    path("accounts/two-factor/backup-codes/", two_factor.backup_codes, name="two-factor-backup-codes"),
+    path("accounts/members/", member_reset.members, name="members"),
+    path("accounts/members/<int:user_id>/reset/", member_reset.member_reset, name="member-reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        member_reset.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("accounts/reset/done/", member_reset.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    path("accounts/password/", account.PasswordChangeView.as_view(), name="password-change"),
+    path("accounts/password/done/", account.PasswordChangeDoneView.as_view(), name="password-change-done"),
     path("cases/", views.case_list, name="case-list"),
     path("triage/", triage.upload, name="triage"),
     path("triage/template.<str:kind>", triage.template, name="triage-template"),

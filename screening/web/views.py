@@ -33,7 +33,7 @@ from .. import services
 from ..country_names import country_name
 from ..models import ScreeningStatus
 from ..selectors import active_ruleset, country_profile_values, screening_ruleset, screening_search
-from . import claimant, completion, languages, leaving, page_notices
+from . import claimant, completion, languages, leaving, page_notices, sessions
 from .access import actor_for, screening_for
 from .forms import NewScreeningForm, answer_lines, country_choices, prefill_from_profile, question_field
 from .provenance import provenance_views, screening_provenance
@@ -77,6 +77,12 @@ class SignInForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = _("Enter your password")
 
 
+SESSION_ENDED = {
+    sessions.IDLE: gettext_lazy("You were signed out because nothing was done on this device for a while."),
+    sessions.ABSOLUTE: gettext_lazy("You were signed out because the longest time a sign-in lasts has passed."),
+}
+
+
 class SignInView(LoginView):
     template_name = "registration/login.html"
     authentication_form = SignInForm
@@ -85,6 +91,9 @@ class SignInView(LoginView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        reason = self.request.GET.get("expired")
+        if reason in SESSION_ENDED:
+            context["session_ended"] = SESSION_ENDED[reason]
         form = context["form"]
         errors = [{"href": "#id_username", "message": message} for message in form.non_field_errors()]
         for name in ("username", "password"):

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
 
 from screening.management.commands.demo_setup import DEFAULT_PASSWORD
 from screening.models import AuditEvent, Membership, Organisation, Role, Screening
@@ -33,11 +34,37 @@ def counts():
     )
 
 
-def test_does_nothing_with_debug_off(settings):
+def test_refuses_with_debug_off(settings):
     settings.DEBUG = False
-    output = run()
-    assert "does nothing" in output
+    with pytest.raises(CommandError, match="refused.*DEBUG is off"):
+        run()
     assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_refuses_a_database_on_another_host(settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setitem(connection.settings_dict, "ENGINE", "django.db.backends.postgresql")
+    monkeypatch.setitem(connection.settings_dict, "HOST", "db.example.org")
+    with pytest.raises(CommandError, match=r"another host \(db.example.org\)"):
+        run()
+    assert counts() == (0, 0, 0, 0, 0)
+
+
+def test_refuses_a_database_with_other_organisations_unless_told_it_is_not_production(settings):
+    settings.DEBUG = True
+    Organisation.objects.create(name="Real NGO")
+    with pytest.raises(CommandError, match=r"1 other organisation\(s\).*--i-know-this-is-not-production"):
+        run()
+    assert not Organisation.objects.filter(name="Demo NGO").exists()
+    run(not_production=True)
+    assert get_user_model().objects.filter(username="demo-supervisor").exists()
+
+
+def test_the_override_flag_is_a_command_line_option(settings):
+    settings.DEBUG = False
+    out = StringIO()
+    call_command("demo_setup", "--i-know-this-is-not-production", stdout=out)
+    assert "Sign in at" in out.getvalue()
 
 
 def test_creates_the_demo_once(settings, monkeypatch):
@@ -92,3 +119,23 @@ def test_demo_cases_are_copies_of_public_cases():
         assert case["reference"] == f"DEMO-{case['source']}"
         assert case["answers"] == public[case["source"]]["answers"], case["reference"]
     assert len({public[c["source"]]["answers"]["country_of_origin"] for c in cases}) >= 3
+
+
+def test_the_demo_supervisor_signs_in_with_the_printed_two_factor_code(settings):
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.DEBUG = True
+    output = run()
+    device = TOTPDevice.objects.get(user__username="demo-supervisor", confirmed=True)
+    assert "otpauth://totp/Refuge%20Screen%3Ademo-supervisor?secret=" in output and "key: " in output
+    run()
+    assert TOTPDevice.objects.filter(user__username="demo-supervisor").count() == 1  # kept: the app still works
+    code = run(code=True).strip()
+    assert len(code) == 6 and code.isdigit()
+    client = Client()
+    client.post("/accounts/login/", {"username": "demo-supervisor", "password": DEFAULT_PASSWORD})
+    assert client.get("/cases/")["Location"].startswith("/accounts/two-factor/verify/")
+    assert client.post("/accounts/two-factor/verify/", {"code": code}).status_code == 302
+    assert client.get("/cases/").status_code == 200
+    assert device.pk == TOTPDevice.objects.get(user__username="demo-supervisor").pk

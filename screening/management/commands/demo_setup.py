@@ -4,21 +4,30 @@ Creates (once; running it again changes nothing but the users' passwords) the or
 `demo-caseworker` (caseworker) and `demo-supervisor` (supervisor, who may sign in to the admin), and the
 screenings of fixtures/demo_cases.yaml (copies of public example cases), created by the demo caseworker with
 references "DEMO-pub-01" etc. The password is $DEMO_PASSWORD, or the documented demo password
-"refuge-demo-2026". With DEBUG off it does nothing, so it can never open a known password on a real server.
-`make run` calls it after loading the country profiles.
+"refuge-demo-2026". `make run` calls it after loading the country profiles.
+
+Demo accounts have a known password, so it refuses (CommandError) unless this is clearly a development
+database (review D13): DEBUG on, the database SQLite or PostgreSQL on this machine, and no organisation in it but
+the demo one. `--i-know-this-is-not-production` overrides the check for a disposable database elsewhere.
+
+The demo supervisor must sign in with a second factor: it gets an authenticator-app (TOTP) device, kept across
+runs, whose secret and otpauth URL are printed; `demo_setup --code` prints the code valid now instead.
 """
 
 from __future__ import annotations
 
 import os
+from base64 import b32encode
 from pathlib import Path
 
 import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.shortcuts import resolve_url
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from screening import services
 from screening.auth import Actor
@@ -30,11 +39,35 @@ USERS = (("demo-caseworker", Role.CASEWORKER), ("demo-supervisor", Role.SUPERVIS
 DEFAULT_PASSWORD = "refuge-demo-2026"  # documented in README.md; used only with DEBUG on
 PASSWORD_ENV = "DEMO_PASSWORD"
 CASES_FILE = Path(settings.BASE_DIR) / "fixtures" / "demo_cases.yaml"
+LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})  # "" is PostgreSQL's local socket
+OVERRIDE_FLAG = "--i-know-this-is-not-production"
+SUPERVISOR = "demo-supervisor"
+DEMO_DEVICE = "Demo authenticator"
+
+
+def current_code(device: TOTPDevice) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def production_signs() -> list[str]:
+    """Why the configured database may be a real one (empty: clearly a development database)."""
+    signs = []
+    if not settings.DEBUG:
+        signs.append("DEBUG is off")
+    database = connection.settings_dict
+    if not database["ENGINE"].endswith("sqlite3") and (database.get("HOST") or "") not in LOCAL_HOSTS:
+        signs.append(f"the database is on another host ({database.get('HOST')})")
+    others = Organisation.objects.exclude(name=ORGANISATION).count()
+    if others:
+        signs.append(f"the database holds {others} other organisation(s)")
+    return signs
 
 
 class Command(AppCommand):
     help = (
-        f"DEBUG only: create the organisation {ORGANISATION!r}, the users demo-caseworker and demo-supervisor "
+        f"Development databases only (DEBUG on, a local database, no other organisation; or {OVERRIDE_FLAG}): "
+        f"create the organisation {ORGANISATION!r}, the users demo-caseworker and demo-supervisor "
         f"(password ${PASSWORD_ENV} or {DEFAULT_PASSWORD!r}) and the demo screenings of fixtures/demo_cases.yaml. "
         "Idempotent."
     )
@@ -44,10 +77,29 @@ class Command(AppCommand):
             "--base-url", default="http://127.0.0.1:8000", help="where the server runs, for the sign-in link"
         )
         parser.add_argument("--file", default=str(CASES_FILE), help="another demo cases file")
+        parser.add_argument(
+            OVERRIDE_FLAG,
+            action="store_true",
+            dest="not_production",
+            help="run although the database may not be a development one (a disposable staging database)",
+        )
+        parser.add_argument(
+            "--code", action="store_true", help="only print the demo supervisor's two-factor code valid now"
+        )
 
     def handle(self, *args, **options):
-        if not settings.DEBUG:
-            self.stdout.write("demo_setup does nothing: DEBUG is off (demo accounts have a known password).")
+        signs = production_signs()
+        if signs and not options["not_production"]:
+            raise CommandError(
+                "demo_setup refused: demo accounts have a known password, and this does not look like a "
+                f"development database: {'; '.join(signs)}. Use the local settings on a local database, or "
+                f"add {OVERRIDE_FLAG} if this database is disposable."
+            )
+        if options["code"]:
+            device = TOTPDevice.objects.filter(user__username=SUPERVISOR, name=DEMO_DEVICE, confirmed=True).first()
+            if device is None:
+                raise CommandError("No demo supervisor with an authenticator device: run demo_setup first.")
+            self.stdout.write(current_code(device))
             return
         password = os.environ.get(PASSWORD_ENV) or DEFAULT_PASSWORD
         cases = self._cases(Path(options["file"]))
@@ -83,6 +135,20 @@ class Command(AppCommand):
         self.stdout.write(f"Sign in at {login}")
         for username, role in USERS:
             self.stdout.write(f"  {username} ({role}), password: {password}")
+        device = self._authenticator(users[Role.SUPERVISOR])
+        secret = b32encode(device.bin_key).decode("ascii")
+        self.stdout.write(f"{SUPERVISOR} then needs a two-factor code: add this key to an authenticator app")
+        self.stdout.write(f"  key: {secret}")
+        self.stdout.write(f"  otpauth URL: {device.config_url}")
+        self.stdout.write("or print the code valid now with: python manage.py demo_setup --code")
+
+    @staticmethod
+    def _authenticator(user) -> TOTPDevice:
+        """The demo supervisor's authenticator device, made once (an app set up with it keeps working)."""
+        device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=DEMO_DEVICE, confirmed=True)
+        return device
 
     def _cases(self, path: Path) -> list[dict]:
         try:

@@ -64,4 +64,40 @@
       }
     });
   }
+
+  // Signed-in sessions end after data-session-idle seconds without a request (screening/web/sessions.py). While
+  // the user types or clicks on a page they have not sent, tell the server they are still here; if nothing at
+  // all happens, show the "Stay signed in" warning shortly before the limit.
+  var idle = parseInt(document.body.getAttribute("data-session-idle"), 10);
+  var keepalive = document.body.getAttribute("data-session-keepalive");
+  var warning = document.getElementById("session-warning");
+  if (idle > 0 && keepalive && warning && window.fetch) {
+    var warnBefore = Math.min(120, idle / 4) * 1000;
+    var lastContact = Date.now();
+    var lastActivity = 0;
+    var touch = function () {
+      window.fetch(keepalive, { credentials: "same-origin", cache: "no-store", redirect: "manual" })
+        .then(function (response) {
+          if (response.status === 204) {
+            lastContact = Date.now();
+            warning.hidden = true;
+          }
+        })
+        .catch(function () {});
+    };
+    ["keydown", "input", "click", "touchstart"].forEach(function (name) {
+      document.addEventListener(name, function () { lastActivity = Date.now(); }, { passive: true });
+    });
+    warning.querySelector("[data-session-stay]").addEventListener("click", touch);
+    window.setInterval(function () {
+      if (Date.now() - lastContact < idle * 1000 - warnBefore) {
+        return;
+      }
+      if (lastActivity > lastContact) {
+        touch();
+      } else {
+        warning.hidden = false;
+      }
+    }, Math.min(15000, warnBefore / 2));
+  }
 })();

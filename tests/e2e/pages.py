@@ -157,3 +157,19 @@ def answer_page_by_keyboard(
                     page.keyboard.press("Enter")
                 return trail
     raise AssertionError(f"could not answer {sorted(set(targets) - done)} by keyboard; focus went: {trail}")
+
+
+def backup_code_for(user, code: str = "e2e-backup-1") -> str:
+    """Give a user (who must use two-factor) a one-time backup code; call inside orm()."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="e2e backup codes")
+    device.token_set.create(token=code)
+    return code
+
+
+def verify_second_factor(page: Page, code: str) -> None:
+    """On the two-factor page after signing in: type a backup code and continue."""
+    expect(page.locator("#id_code")).to_be_visible()
+    page.locator("#id_code").fill(code)
+    submit(page, page.get_by_role("button", name="Continue"))

@@ -16,19 +16,21 @@ from screening.models import Role
 from tests.triage.test_triage_web import CASES, as_csv, as_xlsx, filled_rows
 
 from .conftest import PASSWORD, new_page, orm
-from .pages import sign_in, submit
+from .pages import backup_code_for, sign_in, submit, verify_second_factor
 
 
 @pytest.mark.parametrize(("name", "make"), [("public-cases.csv", as_csv), ("public-cases.xlsx", as_xlsx)])
 def test_supervisor_uploads_public_cases_and_opens_one(browser, live_server, people, recorder, tmp_path, name, make):
     with orm():
-        services.user_create(
+        supervisor = services.user_create(
             organisation=people["organisation"], username="sup", password=PASSWORD, role=Role.SUPERVISOR
         )
+        code = backup_code_for(supervisor)  # supervisors sign in with a second factor
         ruleset = load_ruleset()
     page = new_page(browser, live_server.url)
     page.goto("/triage/")
     sign_in(page, "sup", PASSWORD)
+    verify_second_factor(page, code)
     expect(page.locator("h1")).to_have_text("Triage: screen many people at once")
     with page.expect_download() as template:
         page.get_by_role("link", name="Template as CSV").click()

@@ -93,8 +93,10 @@ def test_a_typed_username_is_kept_printable_and_truncated():
     """The sign-in form refuses NUL and over-long usernames before authenticating; other callers of authenticate()
     (the claimant hand-back, a future API) may not, so the handler cleans what it stores."""
     from django.contrib.auth import authenticate
+    from django.test import RequestFactory
 
-    authenticate(username="nobody\x07\n" + "y" * 400, password="whatever-it-was")
+    request = RequestFactory().post("/accounts/login/")  # django-axes needs the request
+    authenticate(request, username="nobody\x07\n" + "y" * 400, password="whatever-it-was")
     (failed,) = events(AuditAction.SIGN_IN_FAILED)
     assert failed.detail["username"] == ("nobody" + "y" * 400)[:150]
 

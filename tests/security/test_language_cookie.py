@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -25,7 +26,11 @@ def production() -> SimpleNamespace:
         "import json, config.settings.production as p; "
         f"print(json.dumps({{name: getattr(p, name) for name in {list(COOKIE_SETTINGS)!r}}}))"
     )
-    env = {**os.environ, "SECRET_KEY": "x" * 60, "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+    env = {
+        **os.environ,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    }
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
     )

@@ -8,7 +8,7 @@ from typing import Any
 from . import conditions as c
 from . import explain as x
 from . import whatif
-from .assessment import Assessment, EvidenceItem, NotMet, OutcomeResult, Reason
+from .assessment import STRENGTH_ORDER, Assessment, EvidenceItem, NotMet, OutcomeResult, Reason
 from .engine import Fired, engine_for
 from .loader import load_ruleset
 from .model import Ruleset
@@ -94,7 +94,6 @@ def evaluate_checked(
 
 # The checklist follows the order a claim is argued: acts, reasons, subsidiary protection, then the flags.
 CHECKLIST_ORDER = {"persecution_act": 0, "convention_ground": 1, "subsidiary_protection": 2}
-STRENGTH_RANK = {"strong": 0, "arguable": 1, "needs_information": 2}
 
 
 def evidence_checklist(ruleset: Ruleset, outcomes, value) -> tuple[EvidenceItem, ...]:
@@ -102,7 +101,7 @@ def evidence_checklist(ruleset: Ruleset, outcomes, value) -> tuple[EvidenceItem,
     is left out (unknown keeps it: the answer may still make it relevant), and a text listed by several
     outcomes appears once, naming them all."""
     items: dict[str, EvidenceItem] = {}
-    ordered = sorted(outcomes, key=lambda o: (CHECKLIST_ORDER.get(o.category, 3), STRENGTH_RANK.get(o.strength, 3)))
+    ordered = sorted(outcomes, key=lambda o: (CHECKLIST_ORDER.get(o.category, 3), STRENGTH_ORDER.get(o.strength, 3)))
     for result in ordered:
         outcome = ruleset.outcomes[result.id]
         for index, text in enumerate(outcome.evidence):

@@ -25,7 +25,7 @@ HOLDS = frozenset({c.TRUE})
 POSSIBLE = frozenset({c.TRUE, c.UNKNOWN})
 NOT_TRUE = frozenset({c.FALSE, c.UNKNOWN})
 EVERY = frozenset({c.TRUE, c.FALSE, c.UNKNOWN})  # every leaf, with its value
-_FLIP = {c.TRUE: c.FALSE, c.FALSE: c.TRUE, c.UNKNOWN: c.UNKNOWN}
+FLIP = {c.TRUE: c.FALSE, c.FALSE: c.TRUE, c.UNKNOWN: c.UNKNOWN}  # the value of `not x`
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,12 @@ def deciding_leaves(
                 if take_every or node_value(child, leaf_value) in want:
                     walk(child, want, negated)
         elif "not" in node:
-            walk(node["not"], frozenset(_FLIP[v] for v in want), not negated)
+            walk(node["not"], frozenset(FLIP[v] for v in want), not negated)
         elif "always" in node:
             return
         else:
             value = leaf_value(node)
-            found = Leaf(dict(node), negated, _FLIP[value] if negated else value)
+            found = Leaf(dict(node), negated, FLIP[value] if negated else value)
             if found.key not in seen:
                 seen.add(found.key)
                 out.append(found)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import conditions as c
+from .explain import FLIP
 from .model import Question, Questionnaire, Rule, Ruleset
 from .validation import EXCLUSIVE_OPTIONS
 
@@ -171,6 +172,11 @@ def satisfying(question: Question, literals: list[tuple[dict, bool]], current: A
     return (), current if current in good else good[0]
 
 
+def _as_needed(value: str, negated: bool) -> str:
+    """A literal's value as the rule reads it: a negated literal holds when its leaf is false."""
+    return FLIP[value] if negated else value
+
+
 # ---- the cheapest way ----------------------------------------------------------------------------------------
 
 
@@ -190,16 +196,14 @@ def _plan(
         if "q" in leaf:
             by_question.setdefault(leaf["q"], []).append((leaf, negated))
             continue
-        now = value(leaf)
-        now = {c.TRUE: c.FALSE, c.FALSE: c.TRUE}.get(now, now) if negated else now
+        now = _as_needed(value(leaf), negated)
         if now != c.TRUE:
             steps.append(Step(leaf=leaf, negated=negated, current=now))
     for qid, literals in by_question.items():
         question = questionnaire.by_id[qid]
         unmet = []
         for leaf, negated in literals:
-            now = value(leaf)
-            now = {c.TRUE: c.FALSE, c.FALSE: c.TRUE}.get(now, now) if negated else now
+            now = _as_needed(value(leaf), negated)
             if now != c.TRUE:
                 unmet.append((leaf, negated, now))
         if not unmet:
@@ -233,8 +237,7 @@ def _rank(conj, leaves, value, statuses) -> int | None:
     outcomes = 0
     for key, negated in conj:
         leaf = leaves[key]
-        now = value(leaf)
-        if (now == c.FALSE) if negated else (now == c.TRUE):
+        if _as_needed(value(leaf), negated) == c.TRUE:
             continue
         if "q" not in leaf:
             outcomes += 1

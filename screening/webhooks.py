@@ -73,7 +73,8 @@ def signature_valid(secret: str, header: str, body: bytes, *, tolerance: int = 3
 
 
 def _emit(*, organisation_id, event: str, payload: dict) -> None:
-    hooks = [h for h in Webhook.objects.filter(organisation_id=organisation_id, active=True) if event in h.events]
+    active = Webhook.objects.filter(organisation_id=organisation_id, active=True).defer("secret")
+    hooks = [h for h in active if event in h.events]
     for hook in hooks:
         delivery = WebhookDelivery.objects.create(webhook=hook, event=event, payload=payload)
         transaction.on_commit(lambda d=delivery.id: dispatch(d))

@@ -29,6 +29,7 @@ from rules import DISCLAIMER
 from rules.model import Question, Ruleset
 from rules.translations import Translation, translation_for
 
+from .. import interview as iv
 from .. import services
 from ..country_names import country_name
 from ..dates import long_date
@@ -43,7 +44,7 @@ from .provenance import provenance_views, screening_provenance
 EXCLUSION_PREFIX = "flag_exclusion_review_"
 # The groups of the result page, in display order (P2: exclusion review first).
 GROUPS = ("exclusion", "convention_ground", "persecution_act", "subsidiary_protection", "flag")
-STRENGTH_ORDER = {"strong": 0, "arguable": 1, "needs_information": 2}
+STRENGTH_ORDER = iv.STRENGTH_ORDER
 
 
 # ---- texts -------------------------------------------------------------------------------------------------
@@ -375,7 +376,7 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
         grouped[group_of(outcome)].append(outcome)
     groups = []
     for group in GROUPS:
-        members = sorted(grouped[group], key=lambda o: STRENGTH_ORDER.get(o["strength"], 9))
+        members = _by_strength(grouped[group])
         if members:
             groups.append({"id": group, "title": group_title(group), "outcomes": members})
     has_exclusion = bool(grouped["exclusion"])

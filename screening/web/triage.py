@@ -25,7 +25,7 @@ from ..selectors import active_ruleset
 from .access import actor_for
 
 LOGIN_URL = "web:login"
-STRENGTH_ORDER = {"strong": 0, "arguable": 1, "needs_information": 2}
+STRENGTH_ORDER = iv.STRENGTH_ORDER
 REFRESH_SECONDS = 2
 
 
@@ -58,7 +58,7 @@ def upload(request):
         if upload is None:
             error = _("Choose a file to upload.")
         elif upload.size > spreadsheets.TRIAGE_MAX_BYTES:
-            error = _("The file is larger than 10 MB.")
+            error = _("The file is larger than 10 MB.")  # spreadsheets.TRIAGE_MAX_BYTES
         else:
             try:
                 parsed = spreadsheets.parse(
@@ -120,7 +120,7 @@ def result_rows(job: Job) -> list[dict]:
     """One row per input row, in input order: the strongest act and reason, flags, exclusion review, errors."""
     title = _titles()
     rows = []
-    for item in job.items.order_by("index"):
+    for item in job.items.defer("payload").order_by("index"):
         outcomes = (item.result or {}).get("outcomes", [])
         act = iv.strongest_outcome({"outcomes": outcomes}, ("persecution_act",))
         reason = iv.strongest_outcome({"outcomes": outcomes}, ("convention_ground",))

@@ -126,6 +126,31 @@ class Assessment:
     def outcome(self, outcome_id: str) -> OutcomeResult | None:
         return next((o for o in self.outcomes if o.id == outcome_id), None)
 
+    def as_stored_dict(self) -> dict:
+        """What a stored screening keeps: the outcomes with their strengths and rule ids, and the country-profile
+        values the rules used ("explained": false). The reasons, what-if, not-met and evidence lists (about 45 KB
+        and three quarters of an evaluation's time) are derived again when they are shown: evaluation is
+        deterministic under a ruleset version, and these are its inputs (screening.selectors.full_assessment)."""
+        outcomes = []
+        for o in self.outcomes:
+            item = {
+                "id": o.id,
+                "category": o.category,
+                "strength": o.strength,
+                "missing_questions": list(o.missing_questions),
+                "rules": list(o.rules),
+            }
+            if o.downgraded_by:
+                item["downgraded_by"] = o.downgraded_by
+            outcomes.append(item)
+        return {
+            "ruleset": {"version": self.ruleset_version, "sha256": self.ruleset_sha256},
+            "outcomes": outcomes,
+            "unanswered": list(self.unanswered),
+            "country_profile_used": self.country_profile_used,
+            "explained": False,
+        }
+
     def as_dict(self, *, detail: bool = True) -> dict:
         out = {
             "ruleset": {"version": self.ruleset_version, "sha256": self.ruleset_sha256},

@@ -16,7 +16,7 @@ unasked question is never a reason a caseworker can act on.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import conditions as c
@@ -36,14 +36,42 @@ class Leaf:
     leaf: dict
     negated: bool
     value: str
+    text: str = field(default="", compare=False, repr=False)  # c.leaf_key(leaf), when already known
 
     @property
     def key(self) -> tuple[str, bool]:
-        return (c.leaf_key(self.leaf), self.negated)
+        return (self.text or c.leaf_key(self.leaf), self.negated)
+
+
+# leaf_key of the ruleset's own leaf objects, which live as long as the loaded ruleset: computed once per process
+# instead of on every walk (it was the costliest line of an explained evaluation). The entry keeps its leaf, so
+# an id is never taken for another object's; the bound only guards against callers passing fresh leaves.
+_LEAF_KEYS: dict[int, tuple[Mapping[str, Any], str]] = {}
+_LEAF_KEYS_MAX = 200_000
+
+
+def _leaf_key(node: Mapping[str, Any]) -> str:
+    entry = _LEAF_KEYS.get(id(node))
+    if entry is not None and entry[0] is node:
+        return entry[1]
+    if len(_LEAF_KEYS) >= _LEAF_KEYS_MAX:
+        _LEAF_KEYS.clear()
+    key = c.leaf_key(node)
+    _LEAF_KEYS[id(node)] = (node, key)
+    return key
 
 
 def node_value(cond: Mapping[str, Any], leaf_value: Callable[[Mapping[str, Any]], str]) -> str:
-    return c.evaluate(cond, leaf_value, leaf_value)
+    """The Kleene value of a condition; with a memoised callback (memoised()), each node is valued once per
+    evaluation, not once per walk that passes it."""
+    nodes = getattr(leaf_value, "nodes", None)
+    if nodes is None:
+        return c.evaluate(cond, leaf_value, leaf_value)
+    key = id(cond)
+    found = nodes.get(key)
+    if found is None:
+        found = nodes[key] = c.evaluate(cond, leaf_value, leaf_value)
+    return found
 
 
 def deciding_leaves(
@@ -67,10 +95,10 @@ def deciding_leaves(
             return
         else:
             value = leaf_value(node)
-            found = Leaf(dict(node), negated, FLIP[value] if negated else value)
-            if found.key not in seen:
-                seen.add(found.key)
-                out.append(found)
+            text = _leaf_key(node)
+            if (text, negated) not in seen:
+                seen.add((text, negated))
+                out.append(Leaf(dict(node), negated, FLIP[value] if negated else value, text))
 
     walk(cond, want, False)
     return out
@@ -104,10 +132,12 @@ def memoised(value: Callable[[Mapping[str, Any]], str]) -> Callable[[Mapping[str
 
     def cached(leaf):
         key = id(leaf)
-        if key not in cache:
-            cache[key] = value(leaf)
-        return cache[key]
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = value(leaf)
+        return found
 
+    cached.nodes = {}  # node_value's per-evaluation memo of whole conditions, by identity as the leaves
     return cached
 
 
@@ -133,14 +163,44 @@ def relevant_failure(rule, value, statuses) -> list[Leaf] | None:
     """
     if node_value(rule.when, value) != c.FALSE:
         return None
+    # Cheapest test first: most rules have no condition on an answered question that holds.
+    if not any(
+        "q" in node and statuses[node["q"]] == c.OK and (FLIP[value(node)] if negated else value(node)) == c.TRUE
+        for node, negated in every_leaf(rule.when)
+    ):
+        return None
     failed = [leaf for leaf in deciding_leaves(rule.when, value, NOT_TRUE) if asked(leaf, statuses)]
     if not any("q" in f.leaf and statuses[f.leaf["q"]] == c.OK and f.value == c.FALSE for f in failed):
         return None
-    met = [
-        leaf
-        for leaf in deciding_leaves(rule.when, value, EVERY)
-        if "q" in leaf.leaf and statuses[leaf.leaf["q"]] == c.OK and leaf.value == c.TRUE
-    ]
-    if not met:
-        return None
     return failed
+
+
+_EVERY_LEAF: dict[int, tuple[Mapping[str, Any], list]] = {}
+
+
+def every_leaf(cond: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], bool]]:
+    """Every leaf of a condition with whether the rule needs it false, deduplicated (what deciding_leaves gives
+    for EVERY, without the values): it depends on the condition only, so it is computed once per process."""
+    entry = _EVERY_LEAF.get(id(cond))
+    if entry is not None and entry[0] is cond:
+        return entry[1]
+    out: list[tuple[Mapping[str, Any], bool]] = []
+    seen: set[tuple[str, bool]] = set()
+
+    def walk(node, negated):
+        if "all" in node or "any" in node:
+            for child in node.get("all") or node.get("any"):
+                walk(child, negated)
+        elif "not" in node:
+            walk(node["not"], not negated)
+        elif "always" not in node:
+            key = (_leaf_key(node), negated)
+            if key not in seen:
+                seen.add(key)
+                out.append((node, negated))
+
+    walk(cond, False)
+    if len(_EVERY_LEAF) >= _LEAF_KEYS_MAX:
+        _EVERY_LEAF.clear()
+    _EVERY_LEAF[id(cond)] = (cond, out)
+    return out

@@ -28,6 +28,7 @@ from .country_names import country_name
 from .errors import ApiError, ApiErrorCode, answer_errors, error_item, validation_items
 from .openapi import (
     ACCEPT_LANGUAGE,
+    ASSESSMENT_FORM,
     BULK_EXAMPLES,
     CREATE_EXAMPLES,
     ERROR_EXAMPLES,
@@ -56,6 +57,7 @@ from .serializers import (
     QuestionnaireSerializer,
     ReassessResponseSerializer,
     RulesetListSerializer,
+    ScreeningCreatedSerializer,
     ScreeningCreateSerializer,
     ScreeningFilterSerializer,
     ScreeningListItemSerializer,
@@ -453,9 +455,11 @@ class ScreeningApiMixin:
             raise exceptions.NotFound("There is no screening with this id.")
         return screening
 
-    def screening_response(self, screening, *, status_code=status.HTTP_200_OK, headers=None) -> Response:
+    def screening_response(
+        self, screening, *, status_code=status.HTTP_200_OK, headers=None, serializer=ScreeningSerializer, form="full"
+    ) -> Response:
         return Response(
-            ScreeningSerializer(screening).data,
+            serializer(screening, context={"assessment": form}).data,
             status=status_code,
             headers={"ETag": _etag(screening), **(headers or {})},
         )
@@ -497,19 +501,26 @@ class ScreeningListApi(ScreeningApiMixin, ApiView):
     @extend_schema(
         operation_id="screenings_create",
         request=ScreeningCreateSerializer,
-        responses={201: ScreeningSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
-        parameters=[ETAG, RETRY_AFTER],
+        responses={201: ScreeningCreatedSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
+        parameters=[ASSESSMENT_FORM, ETAG, RETRY_AFTER],
         examples=CREATE_EXAMPLES + ERROR_EXAMPLES,
     )
     def post(self, request):
+        form = _assessment_form(request)
         serializer = ScreeningCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            screening = services.screening_create(actor=self.actor, **serializer.validated_data)
+            screening = services.screening_create(actor=self.actor, explain=form == "full", **serializer.validated_data)
         except services.ScreeningInvalid as exc:
             raise _answers_invalid(answer_errors(exc.errors)) from None
         location = reverse("screening:api-screening-detail", kwargs={"screening_id": screening.id})
-        return self.screening_response(screening, status_code=status.HTTP_201_CREATED, headers={"Location": location})
+        return self.screening_response(
+            screening,
+            status_code=status.HTTP_201_CREATED,
+            headers={"Location": location},
+            serializer=ScreeningCreatedSerializer,
+            form=form,
+        )
 
 
 class ScreeningDetailApi(ScreeningApiMixin, ApiView):
@@ -550,7 +561,12 @@ class ScreeningDetailApi(ScreeningApiMixin, ApiView):
         expected = _expected_version(request, screening)
         try:
             screening = services.screening_update(
-                actor=self.actor, screening=screening, answers=answers, expected_version=expected, **fields
+                actor=self.actor,
+                screening=screening,
+                answers=answers,
+                expected_version=expected,
+                explain=True,
+                **fields,
             )
         except services.VersionConflict as exc:
             raise _version_conflict(exc) from None
@@ -609,13 +625,32 @@ class ScreeningReassessApi(ScreeningApiMixin, ApiView):
         screening = self.get_screening(screening_id, with_answers=False)
         try:
             screening, changes = services.screening_reassess(
-                actor=self.actor, screening=screening, expected_version=_expected_version(request, screening)
+                actor=self.actor,
+                screening=screening,
+                expected_version=_expected_version(request, screening),
+                explain=True,
             )
         except services.VersionConflict as exc:
             raise _version_conflict(exc) from None
         return Response(
             {"screening": ScreeningSerializer(screening).data, "changes": changes}, headers={"ETag": _etag(screening)}
         )
+
+
+def _assessment_form(request) -> str:
+    """?assessment=summary (default) or full; 400 naming the parameter otherwise."""
+    form = request.query_params.get("assessment", "summary")
+    if form not in ("summary", "full"):
+        raise ApiError(
+            code=ApiErrorCode.INVALID_REQUEST,
+            message="The request is invalid: see `errors`.",
+            errors=[
+                error_item(
+                    code=ApiErrorCode.INVALID, field="assessment", message="assessment must be `summary` or `full`."
+                )
+            ],
+        )
+    return form
 
 
 def idempotency_key_of(request, max_length: int = 255) -> str | None:
@@ -692,32 +727,39 @@ class ScreeningBulkApi(ApiView):
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data["items"]
 
+    BATCH = 100  # items stored per transaction (services.screenings_create_many)
+
     def store(self, items: list, *, record) -> dict:
         """Store each valid item; with an idempotency record, skip the items a cut-off earlier try stored."""
         stored = dict(record.items.values_list("index", "screening_id")) if record is not None else {}
-        results = []
+        results: list[dict | None] = [None] * len(items)
+        pending: list[tuple[int, dict]] = []
         for index, item in enumerate(items):
             if index in stored:
-                results.append({"index": index, "id": str(stored[index])})
+                results[index] = {"index": index, "id": str(stored[index])}
                 continue
             item_serializer = ScreeningCreateSerializer(data=item)
             if not item_serializer.is_valid():
-                results.append({"index": index, "errors": validation_items(item_serializer.errors)})
+                results[index] = {"index": index, "errors": validation_items(item_serializer.errors)}
                 continue
-            try:
-                screening = services.screening_create(
-                    actor=self.actor,
-                    idempotency=(record, index) if record is not None else None,
-                    **item_serializer.validated_data,
-                )
-            except services.ScreeningInvalid as exc:
-                results.append({"index": index, "errors": answer_errors(exc.errors)})
-                continue
-            results.append({"index": index, "id": str(screening.id)})
-            if record is not None and index % 50 == 49:
+            pending.append((index, item_serializer.validated_data))
+        for start in range(0, len(pending), self.BATCH):
+            batch = pending[start : start + self.BATCH]
+            indexes = [index for index, _ in batch]
+            created = services.screenings_create_many(
+                actor=self.actor,
+                items=[data for _, data in batch],
+                idempotency=(record, indexes) if record is not None else None,
+            )
+            for index, result in zip(indexes, created, strict=True):
+                if isinstance(result, services.ScreeningInvalid):
+                    results[index] = {"index": index, "errors": answer_errors(result.errors)}
+                else:
+                    results[index] = {"index": index, "id": str(result.id)}
+            if record is not None:
                 services.idempotency_heartbeat(record=record)
-        created = sum(1 for r in results if "id" in r)
-        return {"results": results, "created": created, "failed": len(results) - created}
+        created_count = sum(1 for r in results if "id" in r)
+        return {"results": results, "created": created_count, "failed": len(results) - created_count}
 
 
 class ApiNotFoundView(ApiView):

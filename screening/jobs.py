@@ -134,8 +134,7 @@ def chunk_screen(*, job_id, start: int, end: int) -> int:
             claimed = []
         else:
             claimed = list(in_chunk.filter(status=JobItemStatus.CLAIMED).order_by("index"))
-        for item in claimed:
-            _item_screen(item, actor=actor, source=job.source)
+        _items_screen(claimed, actor=actor)
         if claimed:
             JobItem.objects.bulk_update(claimed, ["status", "screening", "result", "errors", "payload"])
             succeeded = sum(1 for item in claimed if item.status == JobItemStatus.DONE)
@@ -148,37 +147,45 @@ def chunk_screen(*, job_id, start: int, end: int) -> int:
     return len(claimed)
 
 
-def _item_screen(item: JobItem, *, actor: Actor, source: str) -> None:
-    """Create the item's screening (or record why not); the item is updated, not saved."""
-    from . import services
+def _item_validated(item: JobItem) -> dict | None:
+    """The item's validated screening fields, or None with the item marked invalid (updated, not saved)."""
     from .serializers import ScreeningCreateSerializer
 
     payload, item.payload = item.payload, {}  # answers are kept only in the screening
     if payload.get("_not_an_object"):
         item.status = JobItemStatus.INVALID
         item.errors = [{"code": "invalid", "field": None, "question": None, "message": "An item must be an object."}]
-        return
+        return None
     if isinstance(payload.get("_error"), str):  # an uploaded line that could not be read (spreadsheets.py)
         item.status = JobItemStatus.INVALID
         item.errors = [{"code": "invalid", "field": None, "question": None, "message": payload["_error"]}]
-        return
+        return None
     serializer = ScreeningCreateSerializer(data=payload)
     if not serializer.is_valid():
         item.status, item.errors = JobItemStatus.INVALID, validation_items(serializer.errors)
-        return
-    try:
-        screening = services.screening_create(actor=actor, **serializer.validated_data)
-    except services.ScreeningInvalid as exc:
-        item.status, item.errors = JobItemStatus.INVALID, answer_errors(exc.errors)
-        return
-    item.status, item.screening, item.errors = JobItemStatus.DONE, screening, []
-    item.result = {
-        "screening": str(screening.id),
-        "outcomes": [
-            {"id": o["id"], "category": o["category"], "strength": o["strength"]}
-            for o in (screening.assessment or {}).get("outcomes", [])
-        ],
-    }
+        return None
+    return serializer.validated_data
+
+
+def _items_screen(items: list[JobItem], *, actor: Actor) -> None:
+    """Create the items' screenings, stored together (services.screenings_create_many), or record why not; the
+    items are updated, not saved."""
+    from . import services
+
+    valid = [(item, data) for item in items if (data := _item_validated(item)) is not None]
+    created = services.screenings_create_many(actor=actor, items=[data for _, data in valid])
+    for (item, _), result in zip(valid, created, strict=True):
+        if isinstance(result, services.ScreeningInvalid):
+            item.status, item.errors = JobItemStatus.INVALID, answer_errors(result.errors)
+            continue
+        item.status, item.screening, item.errors = JobItemStatus.DONE, result, []
+        item.result = {
+            "screening": str(result.id),
+            "outcomes": [
+                {"id": o["id"], "category": o["category"], "strength": o["strength"]}
+                for o in (result.assessment or {}).get("outcomes", [])
+            ],
+        }
 
 
 def _finish_if_done(job_id) -> bool:

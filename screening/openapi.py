@@ -108,6 +108,15 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         "24 hours."
     ),
 )
+ASSESSMENT_FORM = OpenApiParameter(
+    "assessment",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["summary", "full"],
+    default="summary",
+    description="`summary` (default): each outcome's strength, missing questions and rule ids; `full`: the "
+    "assessment with its explanation, as `GET screenings/{id}/` returns it (costs about four times the server time).",
+)
 SCREENING_ID = OpenApiParameter(
     "screening_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The screening's id."
 )
@@ -223,6 +232,19 @@ EXAMPLE_SCREENING = {
     "updated_by": "partner:intake-system",
 }
 
+EXAMPLE_CREATED = {
+    **EXAMPLE_SCREENING,
+    "assessment": {
+        "ruleset": _RULESET,
+        "outcomes": [
+            {k: _OUTCOME[k] for k in ("id", "category", "strength", "missing_questions", "rules") if k in _OUTCOME}
+        ],
+        "unanswered": EXAMPLE_ASSESSMENT["unanswered"],
+        "disclaimer": EXAMPLE_ASSESSMENT["disclaimer"],
+        "detail": "summary",
+    },
+}
+
 EVALUATE_EXAMPLES = [
     OpenApiExample(
         "Evaluate answers",
@@ -277,7 +299,7 @@ CREATE_EXAMPLES = [
         },
         request_only=True,
     ),
-    OpenApiExample("Created screening (assessment trimmed)", value=EXAMPLE_SCREENING, response_only=True),
+    OpenApiExample("Created screening (summary assessment)", value=EXAMPLE_CREATED, response_only=True),
 ]
 
 PATCH_EXAMPLES = [

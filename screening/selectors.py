@@ -30,6 +30,52 @@ def screening_ruleset(screening: Screening) -> rules.model.Ruleset:
     return ruleset_for(version=screening.ruleset_version or None)
 
 
+def full_assessment(screening: Screening) -> dict | None:
+    """The screening's assessment with its explanation (reasons, why not strong, what-if, considered and not met,
+    evidence checklist): what the result page, the memo, the API's detail and the subject access export show.
+
+    A screening stores the compact assessment (rules.Assessment.as_stored_dict: outcomes, strengths, rule ids,
+    the country-profile values used); the explanation is derived again here from the stored answers under the
+    stored ruleset version with those same profile values, so it is the explanation of the stored outcomes.
+    Assessments stored in full (before compact storage) are returned as they are. Cached on the instance."""
+    cached = getattr(screening, "_full_assessment", None)
+    if cached is not None:
+        return cached
+    stored = screening.assessment
+    if not stored or stored.get("explained", True):
+        return stored
+    ruleset = screening_ruleset(screening)
+    normalised, errors, statuses = rules.validation.check_answers(ruleset.questionnaire, screening.answers)
+    if errors:  # answers the version's files no longer accept (cannot happen unless the files were edited)
+        return stored
+    used = stored.get("country_profile_used") or {}
+    screening._full_assessment = rules.evaluation.evaluate_checked(
+        normalised, statuses, ruleset=ruleset, country_profile=used, apply_country_profile_defaults=bool(used)
+    ).as_dict()
+    return screening._full_assessment
+
+
+SUMMARY_KEYS = ("ruleset", "outcomes", "unanswered")
+
+
+def summary_assessment(screening: Screening) -> dict | None:
+    """The short form a create returns by default: outcomes with strength, missing questions and rule ids, the
+    unanswered questions and the disclaimer (GET the screening, or ?assessment=full, for the explanation)."""
+    from rules.assessment import DISCLAIMER
+
+    stored = getattr(screening, "_full_assessment", None) or screening.assessment
+    if not stored:
+        return stored
+    keys = ("id", "category", "strength", "missing_questions", "rules", "downgraded_by")
+    return {
+        "ruleset": stored["ruleset"],
+        "outcomes": [{k: o[k] for k in keys if o.get(k) is not None} for o in stored["outcomes"]],
+        "unanswered": stored.get("unanswered", []),
+        "disclaimer": DISCLAIMER,
+        "detail": "summary",
+    }
+
+
 def ruleset_versions() -> list[dict]:
     """Every version of the active ruleset's slug, oldest first: version, sha256, active, date, summary."""
     from rules.versions import available_versions, changelog
@@ -111,7 +157,7 @@ def screening_subject_access(*, screening: Screening) -> dict:
         "answers": screening.answers,
         "set_aside_answers": screening.set_aside_answers,
         "case_notes": screening.case_notes,
-        "assessment": screening.assessment,
+        "assessment": full_assessment(screening),
         "country_profile_used": screening.country_profile_used,
         "assessment_history": [
             {
@@ -197,6 +243,8 @@ def screening_get(*, organisation: Organisation, screening_id, with_answers: boo
     qs = Screening.objects.filter(organisation=organisation, pk=screening_id)
     if not with_answers:
         qs = qs.defer("answers", "set_aside_answers", "assessment", "case_notes")
+    else:  # who created and changed it, shown with it: one query, not three
+        qs = qs.select_related("created_by_user", "created_by_client", "updated_by_user", "updated_by_client")
     return qs.first()
 
 

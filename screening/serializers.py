@@ -359,9 +359,57 @@ class AssessmentSerializer(serializers.Serializer):
     )
 
 
+class OutcomeBriefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    category = serializers.CharField()
+    strength = _choice([(s, s) for s in STRENGTHS])
+    missing_questions = serializers.ListField(child=serializers.CharField())
+    rules = serializers.ListField(child=serializers.CharField())
+    downgraded_by = serializers.CharField(
+        required=False, allow_null=True, help_text="`P1` when post-processing lowered it."
+    )
+
+
+class AssessmentSummarySerializer(serializers.Serializer):
+    """The short assessment a create returns by default: each outcome's strength, missing questions and rule
+    ids, without the explanation. Titles, citations and texts are in `GET outcomes/`; the explanation is in
+    `GET screenings/{id}/` (the `Location`), or in this response with `?assessment=full` (then the full
+    Assessment, which carries every field of this one). Not a decision."""
+
+    ruleset = RulesetRefSerializer()
+    outcomes = OutcomeBriefSerializer(many=True)
+    unanswered = serializers.ListField(child=serializers.CharField())
+    disclaimer = serializers.CharField()
+    detail = serializers.ChoiceField(
+        choices=[("summary", "summary")], required=False, help_text="`summary` (absent from the full form)."
+    )
+
+
+def assessment_of(screening: Screening, form: str = "full") -> dict | None:
+    """The screening's assessment as a response shows it: "full" (with the explanation, derived from the stored
+    compact assessment) or "summary"."""
+    from .selectors import full_assessment, summary_assessment
+
+    return summary_assessment(screening) if form == "summary" else full_assessment(screening)
+
+
 @extend_schema_field(AssessmentSerializer(allow_null=True))
-class AssessmentField(serializers.JSONField):
-    """The stored assessment dict, as it is."""
+class AssessmentField(serializers.Field):
+    """The screening's assessment: full, or the summary when the serializer's context says
+    `{"assessment": "summary"}`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "*")
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, screening):
+        return assessment_of(screening, self.context.get("assessment", "full"))
+
+
+@extend_schema_field(AssessmentSummarySerializer(allow_null=True))
+class AssessmentSummaryField(AssessmentField):
+    """The create response's assessment: the summary unless `?assessment=full`."""
 
 
 # ---- screenings --------------------------------------------------------------------------------------------
@@ -431,6 +479,16 @@ class ScreeningSerializer(ScreeningBaseSerializer):
             "updated_by",
         ]
         read_only_fields = fields
+
+
+class ScreeningCreatedSerializer(ScreeningSerializer):
+    """The screening just created: as `GET screenings/{id}/` returns it, but its assessment is the summary unless
+    the request asked for `?assessment=full`."""
+
+    assessment = AssessmentSummaryField()
+
+    class Meta(ScreeningSerializer.Meta):
+        pass
 
 
 class ScreeningListItemSerializer(ScreeningBaseSerializer):

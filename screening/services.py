@@ -186,13 +186,20 @@ def _check(answers: dict, status: str, ruleset) -> tuple[dict, dict]:
 
 
 def screening_evaluate(
-    *, screening: Screening, statuses: dict | None = None, ruleset=None, actor_label: str | None = None
+    *,
+    screening: Screening,
+    statuses: dict | None = None,
+    ruleset=None,
+    actor_label: str | None = None,
+    explain: bool = False,
 ) -> Screening:
-    """Re-run the rules on the stored answers and store the assessment (not saved here).
+    """Re-run the rules on the stored answers and store the compact assessment (not saved here).
 
     `statuses`: those _check returned for screening.answers (already validated: not validated again).
     `ruleset`: the screening's own version unless given (a re-screen gives the active one).
-    `actor_label`: who made the change, recorded as having applied any new country-profile default."""
+    `actor_label`: who made the change, recorded as having applied any new country-profile default.
+    `explain`: also build the explanation now, for a response that shows it (selectors.full_assessment then
+    finds it on the instance); otherwise it is derived when it is shown."""
     ruleset = ruleset or screening_ruleset(screening)
     profile = None
     if screening.apply_country_profile:  # the profile is read only when its defaults are to be applied
@@ -203,10 +210,11 @@ def screening_evaluate(
         "apply_country_profile_defaults": screening.apply_country_profile,
     }
     if statuses is None:
-        assessment = rules.evaluate(screening.answers, **options)
+        assessment = rules.evaluate(screening.answers, explain=explain, **options)
     else:
-        assessment = rules.evaluation.evaluate_checked(screening.answers, statuses, **options)
-    screening.assessment = assessment.as_dict()
+        assessment = rules.evaluation.evaluate_checked(screening.answers, statuses, explain=explain, **options)
+    screening.assessment = assessment.as_stored_dict()
+    screening._full_assessment = assessment.as_dict() if explain else None
     screening.ruleset_version = assessment.ruleset_version
     screening.ruleset_sha256 = assessment.ruleset_sha256
     screening.country_profile_used = provenance.stamped(
@@ -243,6 +251,7 @@ def screening_create(
     status: str = ScreeningStatus.DRAFT,
     apply_country_profile: bool = False,
     idempotency: tuple[IdempotencyKey, int] | None = None,
+    explain: bool = False,
 ) -> Screening:
     """Validate, evaluate (outside the transaction: nothing is locked) and store a new screening, audited.
     A new screening is assessed under the active ruleset version. `idempotency` (request, item index): record
@@ -262,7 +271,9 @@ def screening_create(
         updated_by_user=actor.user if getattr(actor.user, "pk", None) else None,
         updated_by_client=actor.client,
     )
-    screening_evaluate(screening=screening, statuses=statuses, ruleset=ruleset, actor_label=actor.label)
+    screening_evaluate(
+        screening=screening, statuses=statuses, ruleset=ruleset, actor_label=actor.label, explain=explain
+    )
     with transaction.atomic():
         screening.save(force_insert=True)
         _save_outcomes(screening, created=True)
@@ -271,6 +282,79 @@ def screening_create(
             request, index = idempotency
             IdempotencyItem.objects.create(request=request, index=index, screening_id=screening.id)
     return screening
+
+
+def screenings_create_many(*, actor: Actor, items: list[dict], idempotency=None) -> list[Screening | ScreeningInvalid]:
+    """screening_create for many items (the bulk endpoint, a job's chunk): each is validated and evaluated on its
+    own, then the valid ones are stored together, in one transaction with one insert per table (screenings,
+    outcome rows, audit events, idempotency items) instead of five statements each. Returns, in input order, the
+    stored screening or the ScreeningInvalid of each item. `items`: screening_create's keyword arguments (without
+    actor); `idempotency`: (request record, [item index, ...]) to record each stored item's index."""
+    ruleset = active_ruleset()
+    results: list[Screening | ScreeningInvalid] = []
+    stored: list[Screening] = []
+    for item in items:
+        answers = item.get("answers", {})
+        status = item.get("status", ScreeningStatus.DRAFT)
+        try:
+            normalised, statuses = _check(answers, status, ruleset)
+        except ScreeningInvalid as exc:
+            results.append(exc)
+            continue
+        user = actor.user if getattr(actor.user, "pk", None) else None
+        screening = Screening(
+            organisation=actor.organisation,
+            reference=item.get("reference", ""),
+            language=item.get("language", "en"),
+            respondent=item.get("respondent", "caseworker"),
+            status=status,
+            answers=normalised,
+            apply_country_profile=item.get("apply_country_profile", False),
+            created_by_user=user,
+            created_by_client=actor.client,
+            updated_by_user=user,
+            updated_by_client=actor.client,
+        )
+        screening_evaluate(screening=screening, statuses=statuses, ruleset=ruleset, actor_label=actor.label)
+        results.append(screening)
+        stored.append(screening)
+    if not stored:
+        return results
+    with transaction.atomic():
+        Screening.objects.bulk_create(stored)
+        rows = []
+        for screening in stored:
+            for row in screening._outcome_rows:
+                row.screening = screening
+                rows.append(row)
+        ScreeningOutcome.objects.bulk_create(rows)
+        audit_chain.append_many(
+            organisation=actor.organisation,
+            events=[
+                audit_chain.NewEvent(
+                    action=AuditAction.CREATED,
+                    actor_label=actor.label,
+                    screening_id=screening.id,
+                    actor_user=actor.user,
+                    actor_client=actor.client,
+                    ip_address=actor.ip_address,
+                    detail={"version": 1},
+                )
+                for screening in stored
+            ],
+        )
+        if idempotency is not None:
+            request, indexes = idempotency
+            valid_indexes = [
+                index for index, result in zip(indexes, results, strict=True) if isinstance(result, Screening)
+            ]
+            IdempotencyItem.objects.bulk_create(
+                [
+                    IdempotencyItem(request=request, index=index, screening_id=screening.id)
+                    for index, screening in zip(valid_indexes, stored, strict=True)
+                ]
+            )
+    return results
 
 
 # ---- idempotent bulk requests (review D14) -----------------------------------------------------------------
@@ -326,6 +410,7 @@ def screening_update(
     screening: Screening,
     answers: dict | None = None,
     expected_version: int | None = None,
+    explain: bool = False,
     **fields,
 ) -> Screening:
     """Apply a partial change: `answers` is merged (a null value removes that answer); `fields` may set
@@ -346,7 +431,9 @@ def screening_update(
     for name in ("reference", "language", "respondent", "status", "apply_country_profile"):
         if name in fields:
             setattr(locked, name, fields[name])
-    stored = _store_change(locked, actor=actor, statuses=statuses, questions=answers or {}, fields=sorted(fields))
+    stored = _store_change(
+        locked, actor=actor, statuses=statuses, questions=answers or {}, fields=sorted(fields), explain=explain
+    )
     if completing:
         webhooks.screening_completed(screening=stored)
     return stored
@@ -447,12 +534,12 @@ def _lock(*, actor: Actor, screening: Screening, expected_version: int | None = 
     return locked
 
 
-def _store_change(locked: Screening, *, actor: Actor, statuses, questions, fields=None) -> Screening:
+def _store_change(locked: Screening, *, actor: Actor, statuses, questions, fields=None, explain=False) -> Screening:
     """The end of every change to a locked screening: new version, re-evaluation, save, audit (ids only)."""
     locked.version += 1
     locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
     locked.updated_by_client = actor.client
-    screening_evaluate(screening=locked, statuses=statuses, actor_label=actor.label)
+    screening_evaluate(screening=locked, statuses=statuses, actor_label=actor.label, explain=explain)
     locked.save()
     _save_outcomes(locked)
     detail = {"version": locked.version, "questions": sorted(questions)}
@@ -468,7 +555,12 @@ def _outcome_map(assessment: dict | None) -> dict[str, str]:
 
 @transaction.atomic
 def screening_reassess(
-    *, actor: Actor, screening: Screening, expected_version: int | None = None, to_version: str | None = None
+    *,
+    actor: Actor,
+    screening: Screening,
+    expected_version: int | None = None,
+    to_version: str | None = None,
+    explain: bool = False,
 ) -> tuple[Screening, dict]:
     """Re-screen: evaluate the answers under the active ruleset version (or `to_version`), keeping the previous
     assessment in the history. Answers the new questionnaire does not show are set aside, never dropped.
@@ -495,7 +587,9 @@ def screening_reassess(
     set_aside_before = set(locked.set_aside_answers or {})
     carried = carry_answers(target.questionnaire, locked.answers, locked.set_aside_answers)
     locked.answers, locked.set_aside_answers = carried.answers, carried.set_aside
-    screening_evaluate(screening=locked, statuses=carried.statuses, ruleset=target, actor_label=actor.label)
+    screening_evaluate(
+        screening=locked, statuses=carried.statuses, ruleset=target, actor_label=actor.label, explain=explain
+    )
     after = _outcome_map(locked.assessment)
     changes = {
         "previous_ruleset": previous,

@@ -1,7 +1,7 @@
 """The result page, the printable memo and its PDF: a stored assessment shown to a caseworker, in their language.
 
-The stored assessment (Screening.assessment, rules.Assessment.as_dict()) holds ids, the English titles and the
-reasons; texts are looked up in the active ruleset and its translation (rules.translations) for the active Django
+The assessment (selectors.full_assessment: rules.Assessment.as_dict(), derived from the stored one) holds ids, the
+English titles and the reasons; texts are looked up in the active ruleset and its translation (rules.translations) for the active Django
 language, falling back to what was stored. Every view is organisation-scoped (screening_for) and audited:
 the result page as "viewed", the memo and its PDF as "exported".
 
@@ -35,7 +35,7 @@ from ..country_names import country_name
 from ..dates import long_date
 from ..interview import CLAIMANT
 from ..models import Respondent, Screening
-from ..selectors import active_ruleset, screening_ruleset
+from ..selectors import active_ruleset, full_assessment, screening_ruleset
 from .access import screening_for
 from .alternatives import mark_alternatives
 from .explanations import explanation_lines, what_if_lines
@@ -365,7 +365,7 @@ def result_context(screening: Screening, *, language: str | None = None) -> dict
     ruleset = screening_ruleset(screening)
     active = active_ruleset()
     texts = Texts(ruleset, language or get_language())
-    assessment = screening.assessment or {}
+    assessment = full_assessment(screening) or {}
     profile_used = screening_provenance(screening)
     stored_outcomes = assessment.get("outcomes") or []
     strengths = {o["id"]: o.get("strength", "") for o in stored_outcomes}

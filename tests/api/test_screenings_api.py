@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from screening import services
+import rules
+from screening import selectors, services
 from screening.models import AuditAction, AuditEvent, Screening, ScreeningOutcome
 
 from .conftest import COMPLETE_ANSWERS, VALID_ANSWERS, detail_url
@@ -51,13 +52,43 @@ def test_create_returns_the_screening_with_its_etag_and_location(partner):
     )
     # answers are normalised (multi-choice options in questionnaire order)
     assert body["answers"]["feared_consequences"] == ["criminal_prosecution", "imprisonment"]
-    assert body["assessment"] == screening.assessment
-    assert body["assessment"]["disclaimer"] and body["assessment"]["outcomes"][0]["reasons"]
+    # the summary by default: each stored outcome's strength, missing questions and rules, without explanation
+    summary = body["assessment"]
+    assert summary["detail"] == "summary" and summary["disclaimer"]
+    stored = screening.assessment
+    assert stored["explained"] is False and "reasons" not in stored["outcomes"][0]
+    assert [(o["id"], o["strength"], o["rules"]) for o in summary["outcomes"]] == [
+        (o["id"], o["strength"], o["rules"]) for o in stored["outcomes"]
+    ]
+    assert not any("reasons" in o or "citations" in o for o in summary["outcomes"])
     assert body["ruleset"] == {"version": screening.ruleset_version, "sha256": screening.ruleset_sha256}
     assert body["created_by"] == body["updated_by"] == f"partner:{partner.client.name}"
     assert body["country_of_origin"] == "RU"
     assert body["country_profile_used"] == {}
     assert set(body) >= {"created_at", "updated_at"}
+    # the detail GET derives the full assessment again from the stored answers: the same as evaluating them
+    detail = partner.api.get(detail_url(screening.id)).json()["assessment"]
+    expected = rules.evaluate(screening.answers).as_dict()
+    assert detail == expected and detail["outcomes"][0]["reasons"] and "detail" not in detail
+
+
+def test_create_with_the_full_assessment_on_request(partner):
+    body = {"answers": COMPLETE_ANSWERS}
+    full = partner.api.post("/api/v1/screenings/?assessment=full", body, format="json")
+    assert full.status_code == 201, full.content
+    assessment = full.json()["assessment"]
+    assert assessment == rules.evaluate(COMPLETE_ANSWERS).as_dict()
+    assert assessment["outcomes"][0]["reasons"] and assessment["evidence_checklist"]
+    # the stored form stays compact either way
+    assert Screening.objects.get(pk=full.json()["id"]).assessment["explained"] is False
+
+
+def test_create_refuses_an_unknown_assessment_form_and_stores_nothing(partner):
+    response = partner.api.post("/api/v1/screenings/?assessment=long", {"answers": VALID_ANSWERS}, format="json")
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("assessment", "invalid")]
+    assert "summary" in response.json()["errors"][0]["message"]
+    assert not Screening.objects.exists()
 
 
 def test_create_with_the_country_profile(partner):
@@ -247,7 +278,8 @@ def test_reassess_reports_what_changed(partner):
     assert body["screening"]["version"] == 2
     assert {o["id"]: o["strength"] for o in body["screening"]["assessment"]["outcomes"]} == current
     stored = Screening.objects.get(pk=screening.id)
-    assert stored.assessment == body["screening"]["assessment"] and stored.version == 2
+    assert selectors.full_assessment(stored) == body["screening"]["assessment"] and stored.version == 2
+    assert stored.assessment["explained"] is False
     assert AuditEvent.objects.filter(screening_id=screening.id, action=AuditAction.REASSESSED).count() == 1
 
 

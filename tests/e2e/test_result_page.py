@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from screening import services
+from screening import selectors, services
 from screening.auth import Actor
 from tests.conftest import load_public_cases
 
@@ -42,7 +42,7 @@ def test_result_page_summary_explanations_and_completion(browser, live_server, p
     with orm():
         actor = Actor(organisation=people["organisation"], user=people["user"])
         screening = services.screening_create(actor=actor, answers=CASES[case_id]["answers"], reference=case_id)
-        assessment = screening.assessment
+        assessment = selectors.full_assessment(screening)
         from rules import load_ruleset
 
         ruleset = load_ruleset()

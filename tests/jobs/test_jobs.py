@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rules import evaluate
-from screening import job_runner, jobs
+from screening import job_runner, jobs, services
 from screening.models import AuditAction, AuditEvent, Job, JobItem, JobItemStatus, JobSource, JobStatus, Screening
 from tests.jobs.helpers import CASES, INVALID_ITEM, make_actor, public_items, wait_for
 
@@ -62,20 +62,20 @@ def test_a_chunk_that_fails_midway_leaves_nothing_behind(small_chunks, monkeypat
     actor = make_actor()
     job = jobs.job_create(actor=actor, source=JobSource.API, items=public_items(7))
     calls = {"n": 0}
-    real = jobs._item_screen
+    real = services.screening_evaluate
 
-    def dies_on_the_fourth(item, **kwargs):
+    def dies_on_the_fourth(**kwargs):
         calls["n"] += 1
         if calls["n"] == 4:
             raise SystemExit("worker killed")  # what a killed worker leaves: a transaction never committed
-        return real(item, **kwargs)
+        return real(**kwargs)
 
-    monkeypatch.setattr(jobs, "_item_screen", dies_on_the_fourth)
+    monkeypatch.setattr(services, "screening_evaluate", dies_on_the_fourth)
     with pytest.raises(SystemExit):
         jobs.chunk_screen(job_id=job.pk, start=0, end=7)
     assert Screening.objects.count() == 0
     assert set(JobItem.objects.filter(job=job).values_list("status", flat=True)) == {JobItemStatus.PENDING}
-    monkeypatch.setattr(jobs, "_item_screen", real)
+    monkeypatch.setattr(services, "screening_evaluate", real)
     assert jobs.chunk_screen(job_id=job.pk, start=0, end=7) == 7
     assert Screening.objects.count() == 7
     job.refresh_from_db()

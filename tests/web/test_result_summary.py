@@ -12,6 +12,7 @@ from django.utils.html import escape
 from rules import conditions as c
 from rules import explain as x
 from rules.validation import check_answers
+from screening.selectors import full_assessment
 from tests.web.test_results import CASES, html_of, make, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ def _strongest(assessment: dict, category: str) -> dict:
 @pytest.mark.parametrize("case_id", ["pub-02", "pub-03", "pub-23"])
 def test_summary_lists_the_strongest_act_with_its_reason_and_exclusion_beside(member, actor, ruleset, case_id):
     screening = make(actor, case_id)
-    assessment = screening.assessment
+    assessment = full_assessment(screening)
     html = html_of(member, screening)
     summary = _section(html, "summary")
     inclusion = summary[summary.index("rs-summary__inclusion") : summary.index("rs-summary__exclusion")]
@@ -60,7 +61,7 @@ def test_summary_lists_the_strongest_act_with_its_reason_and_exclusion_beside(me
 def test_no_condition_is_listed_twice_within_an_outcome(member, actor):
     screening = make(actor, "pub-02")
     html = html_of(member, screening)
-    for outcome in screening.assessment["outcomes"]:
+    for outcome in full_assessment(screening)["outcomes"]:
         card = html[html.index(f'id="outcome-{outcome["id"]}"') :]
         card = card[: card.index("</article>")]
         for block in re.findall(r'<ul class="rs-outcome__(?:why|why-not)">(.*?)</ul>', card, flags=re.S):
@@ -71,7 +72,7 @@ def test_no_condition_is_listed_twice_within_an_outcome(member, actor):
 def test_what_if_line_for_an_arguable_outcome(member, actor, ruleset):
     screening = make(actor, "pub-02")
     html = html_of(member, screening)
-    arguable = [o for o in screening.assessment["outcomes"] if o["would_be_strong_if"]]
+    arguable = [o for o in full_assessment(screening)["outcomes"] if o["would_be_strong_if"]]
     assert arguable
     for outcome in arguable:
         card = html[html.index(f'id="outcome-{outcome["id"]}"') :]
@@ -85,7 +86,7 @@ def test_what_if_line_for_an_arguable_outcome(member, actor, ruleset):
 def test_not_met_outcome_is_listed_with_its_deciding_answer_and_what_would_make_it_apply(member, actor, ruleset):
     screening = make(actor, "pub-02")
     html = html_of(member, screening)
-    for not_met in screening.assessment["not_met"]:
+    for not_met in full_assessment(screening)["not_met"]:
         item = html[html.index(f'id="not-met-{not_met["id"]}"') :]
         ends = [i for i in (item.find('id="not-met-', 10), item.find("</details>")) if i > 0]
         item = item[: min(ends)]
@@ -101,12 +102,12 @@ def test_evidence_checklist_is_one_list_without_repeats_or_items_the_answers_rul
     html = html_of(member, screening)
     checklist = _section(html, "evidence")
     items = [visible_text(li) for li in re.findall(r"<li>(.*?)</li>", checklist, flags=re.S)]
-    texts = [i["text"] for i in screening.assessment["evidence_checklist"]]
+    texts = [i["text"] for i in full_assessment(screening)["evidence_checklist"]]
     assert len(items) == len(texts) == len(set(texts))
     # the items whose condition is false on these answers are left out, unless another outcome lists them freely
     answers, _, statuses = check_answers(ruleset.questionnaire, CASES["pub-02"]["answers"])
     value = x.question_leaf_values(statuses, answers)
-    present = [ruleset.outcomes[o["id"]] for o in screening.assessment["outcomes"]]
+    present = [ruleset.outcomes[o["id"]] for o in full_assessment(screening)["outcomes"]]
     ruled_out = {
         text
         for outcome in present
@@ -131,11 +132,11 @@ def test_checklist_drops_protest_records_when_the_person_attended_no_protest(act
     with_protest = make(actor, answers={**answers, "political_activities": ["protests"]}, reference="p")
     without = make(actor, answers={**answers, "political_activities": ["social_media_posts"]}, reference="n")
     protest = "Protest detention records (administrative protocols, fines)"
-    assert "ground_political_opinion" in {o["id"] for o in with_protest.assessment["outcomes"]}
-    assert protest in [i["text"] for i in with_protest.assessment["evidence_checklist"]]
+    assert "ground_political_opinion" in {o["id"] for o in full_assessment(with_protest)["outcomes"]}
+    assert protest in [i["text"] for i in full_assessment(with_protest)["evidence_checklist"]]
     methods = answers.get("recruitment_methods") or []
     assert "summons_at_protest_or_detention" not in methods
-    assert protest not in [i["text"] for i in without.assessment["evidence_checklist"]]
+    assert protest not in [i["text"] for i in full_assessment(without)["evidence_checklist"]]
 
 
 def test_result_page_has_back_and_change_answers_links(member, actor):
@@ -155,8 +156,8 @@ def test_pdf_has_the_summary_the_checklist_and_the_case_notes(actor, ruleset):
     screening = services.screening_notes_save(actor=actor, screening=screening, notes="Interpreter: Dari")
     text = pdf_text(memo_pdf(results.memo_context(screening, language="en"), compress=False))
     assert text.index("Summary") < text.index("Evidence to gather") < text.index("Grounds and flags in detail")
-    act = _strongest(screening.assessment, "persecution_act")
+    act = _strongest(full_assessment(screening), "persecution_act")
     assert ruleset.outcomes[act["id"]].title in text[text.index("Act of persecution") :]
-    for item in screening.assessment["evidence_checklist"]:
+    for item in full_assessment(screening)["evidence_checklist"]:
         assert item["text"][:40] in text.replace("\n", " ") or item["text"][:40] in text
     assert "Interpreter: Dari" in text and "What happens next" in text

@@ -14,6 +14,7 @@ from rules.translations import translation_for
 from screening import services
 from screening.models import AuditAction, AuditEvent
 from screening.pdf import memo_pdf
+from screening.selectors import full_assessment
 from screening.web import results
 from tests.conftest import load_public_cases
 
@@ -46,13 +47,13 @@ def html_of(client, screening, name="result", **headers) -> str:
 def test_every_outcome_of_the_stored_assessment_is_shown(member, actor, ruleset, case_id):
     screening = make(actor, case_id)
     html = html_of(member, screening)
-    outcomes = screening.assessment["outcomes"]
+    outcomes = full_assessment(screening)["outcomes"]
     assert outcomes
     for outcome in outcomes:
         assert f'id="outcome-{outcome["id"]}"' in html
         assert escape(ruleset.outcomes[outcome["id"]].title) in html
     assert "Screening, not a decision." in html
-    assert escape(screening.assessment["disclaimer"]) in html
+    assert escape(full_assessment(screening)["disclaimer"]) in html
     assert html.index("Screening, not a decision.") < html.index('id="outcome-')
     assert f"sha256 <code>{ruleset.sha256[:12]}</code>" in html
 
@@ -76,7 +77,7 @@ def test_exclusion_review_comes_before_every_ground(member, actor, ruleset):
     case = next(c for c in CASES.values() if "flag_exclusion_review_international_crimes" in c["expected"]["present"])
     screening = make(actor, case["id"])
     html = html_of(member, screening)
-    ids = {o["id"]: o["category"] for o in screening.assessment["outcomes"]}
+    ids = {o["id"]: o["category"] for o in full_assessment(screening)["outcomes"]}
     assert "flag_exclusion_review_international_crimes" in ids
     exclusion_at = html.index('id="outcome-flag_exclusion_review_international_crimes"')
     grounds = [oid for oid, category in ids.items() if category != "flag"]
@@ -104,17 +105,18 @@ def test_reasons_are_plain_sentences_with_prompt_and_answer_labels(member, actor
     assert escape(question.caseworker_prompt) in html
     assert f"— <strong>{escape(option.caseworker_label)}</strong>" in html
     # conditions the rule needs false read as the answer given, never as notation
-    negated = [r for o in screening.assessment["outcomes"] for r in o["why"] if r["negated"] and "q" in r["condition"]]
+    outcomes = full_assessment(screening)["outcomes"]
+    negated = [r for o in outcomes for r in o["why"] if r["negated"] and "q" in r["condition"]]
     assert negated
     assert escape(ruleset.questionnaire.by_id[negated[0]["question"]].caseworker_prompt) in html
     page = visible_text(html)
     for notation in ("not:", "only:", "any of:", "Outcome:"):
         assert notation not in page
     # an earlier outcome as a condition is named by its title and its strength in words
-    chained = [(o, r) for o in screening.assessment["outcomes"] for r in o["why"] if r.get("outcome")]
+    chained = [(o, r) for o in full_assessment(screening)["outcomes"] for r in o["why"] if r.get("outcome")]
     assert chained
     first = chained[0][1]["outcome"].split(",")[0]
-    strength = next(o["strength"] for o in screening.assessment["outcomes"] if o["id"] == first)
+    strength = next(o["strength"] for o in full_assessment(screening)["outcomes"] if o["id"] == first)
     words = {"strong": "strong", "arguable": "arguable", "needs_information": "needs information"}[strength]
     assert escape(f"{ruleset.outcomes[first].title} ({words})") in html
     # booleans read Yes / No, and the citations name the Regulation's article
@@ -131,20 +133,20 @@ def visible_text(html: str) -> str:
 def test_rule_ids_are_only_in_the_technical_details(member, actor, ruleset):
     screening = make(actor, "pub-01")
     html = html_of(member, screening)
-    outcome = screening.assessment["outcomes"][0]
+    outcome = full_assessment(screening)["outcomes"][0]
     rule = ruleset.rule_by_id[outcome["rules"][0]]
     assert escape(rule.rationale) in html
     assert re.search(r'<details class="rs-technical">.*?Rule ' + rule.id + r"\b", html, flags=re.S)
     assert not re.search(r"\bR\d+[a-z]?\b", visible_text(html))
     assert "decision model rule" not in visible_text(html)
-    for item in screening.assessment["evidence_checklist"]:
+    for item in full_assessment(screening)["evidence_checklist"]:
         assert escape(item["text"]) in html
 
 
 def test_why_not_strong_and_considered_not_met_are_shown(member, actor, ruleset):
     """pub-02: the country profile's "punishment proportionate" rules out Art 9(2)(c); the page says so."""
     screening = make(actor, "pub-02")
-    assessment = screening.assessment
+    assessment = full_assessment(screening)
     not_met = {n["id"]: n for n in assessment["not_met"]}
     act_c = not_met["act_9_2_c_disproportionate_or_discriminatory_punishment"]
     assert [r["question"] for r in act_c["failed"]] == ["coi_penalty_assessment"]
@@ -167,7 +169,7 @@ def test_why_not_strong_and_considered_not_met_are_shown(member, actor, ruleset)
 def test_missing_questions_link_back_to_the_interview(member, actor, ruleset, respondent):
     screening = make(actor, answers=SPARSE, respondent=respondent)
     html = html_of(member, screening)
-    needing = [o for o in screening.assessment["outcomes"] if o["missing_questions"]]
+    needing = [o for o in full_assessment(screening)["outcomes"] if o["missing_questions"]]
     assert needing
     for outcome in needing:
         for qid in outcome["missing_questions"]:
@@ -189,10 +191,10 @@ def test_reasons_from_the_country_profile_are_marked_with_source_and_date(member
         if not k.startswith("coi_") and k != "armed_conflict_involvement"
     }
     screening = make(actor, answers=answers, apply_country_profile=True)
-    used = screening.assessment["country_profile_used"]
+    used = full_assessment(screening)["country_profile_used"]
     assert used
     from_profile = [
-        r for o in screening.assessment["outcomes"] for r in o["why"] if r.get("source") == "country_profile"
+        r for o in full_assessment(screening)["outcomes"] for r in o["why"] if r.get("source") == "country_profile"
     ]
     assert from_profile
     html = html_of(member, screening)
@@ -206,7 +208,7 @@ def test_reasons_from_the_country_profile_are_marked_with_source_and_date(member
 
 def test_p1_downgrade_is_explained(member, actor):
     screening = make(actor, "pub-18")
-    downgraded = [o["id"] for o in screening.assessment["outcomes"] if o["downgraded_by"] == "P1"]
+    downgraded = [o["id"] for o in full_assessment(screening)["outcomes"] if o["downgraded_by"] == "P1"]
     assert downgraded
     html = html_of(member, screening)
     assert html.count("Downgraded from strong to arguable: the feared actor") == len(downgraded)
@@ -222,7 +224,9 @@ def test_no_candidate_ground_is_said_plainly(member, actor, ruleset):
 
 def test_a_screening_without_outcomes_has_an_empty_state(member, actor):
     screening = make(actor, answers=SPARSE)
-    screening.assessment = {**screening.assessment, "outcomes": []}
+    # an assessment stored in full (as before compact storage) is shown as stored
+    screening.assessment = {**full_assessment(screening), "outcomes": []}
+    screening._full_assessment = None
     screening.save(update_fields=["assessment"])
     html = html_of(member, screening)
     assert "The screening identified no candidate ground and no flag" in html
@@ -249,8 +253,8 @@ def test_russian_uses_translated_prompts_and_outcome_titles(member, actor, rules
 
 def test_rationales_and_citations_are_in_the_page_language_with_english_kept_for_english(member, actor, ruleset):
     screening = make(actor, "pub-01", language="ru")
-    outcome = ruleset.outcomes[screening.assessment["outcomes"][0]["id"]]
-    rule = ruleset.rule_by_id[screening.assessment["outcomes"][0]["rules"][0]]
+    outcome = ruleset.outcomes[full_assessment(screening)["outcomes"][0]["id"]]
+    rule = ruleset.rule_by_id[full_assessment(screening)["outcomes"][0]["rules"][0]]
     for language in ("ru", "uk"):
         texts = translation_for(ruleset, language)
         rationale = texts.rule_rationale(rule)
@@ -274,7 +278,7 @@ def test_memo_has_the_header_the_result_and_every_answer_by_section(member, acto
     assert f"sha256 <code>{ruleset.sha256[:12]}</code>" in html and ruleset.version in html
     assert "The claimant" in html and "English" in html
     assert 'media="print"' in html and "screening/print.css" in html
-    for outcome in screening.assessment["outcomes"]:
+    for outcome in full_assessment(screening)["outcomes"]:
         assert f'id="outcome-{outcome["id"]}"' in html
     answers_at = html.index('id="memo-answers"')
     for qid in screening.answers:
@@ -283,7 +287,7 @@ def test_memo_has_the_header_the_result_and_every_answer_by_section(member, acto
     sections = [s["title"] for s in ruleset.questionnaire.sections]
     positions = [html.index(escape(title), answers_at) for title in sections]
     assert positions == sorted(positions)
-    assert html.count(escape(screening.assessment["disclaimer"])) == 2
+    assert html.count(escape(full_assessment(screening)["disclaimer"])) == 2
 
 
 def test_memo_and_pdf_are_audited_as_exports(member, actor):
@@ -379,7 +383,7 @@ def test_pdf_contains_the_memo_text(actor, ruleset):
     text = pdf_text(data)
     assert "Screening memo: pub-03" in text
     assert "Screening, not a decision." in text
-    for outcome in screening.assessment["outcomes"]:
+    for outcome in full_assessment(screening)["outcomes"]:
         assert ruleset.outcomes[outcome["id"]].title in text, outcome["id"]
     assert text.index(ruleset.outcomes["flag_exclusion_review_international_crimes"].title) < text.index(
         ruleset.outcomes["ground_political_opinion"].title

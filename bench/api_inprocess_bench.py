@@ -1,0 +1,218 @@
+"""Server CPU of the partner API in process (a script, not a test): prints figures, asserts nothing.
+
+    python bench/api_inprocess_bench.py                  # 400 requests per endpoint, 1,000 bulk items
+    python bench/api_inprocess_bench.py --requests 100   # a quick look
+    python bench/api_inprocess_bench.py --profile post   # cProfile of POST screenings/ (top 40 by cumulative)
+
+Django's test client with the production settings against PostgreSQL (the database `refuge_bench_inprocess` on
+127.0.0.1 is dropped and created; --pg-url to change). Each request is timed with `time.process_time()` (CPU of
+this process: Django, DRF, the rules, psycopg2's client side) and the PostgreSQL backend's CPU is read from /proc
+(the server side of the same requests). Figures are medians over the requests; the endpoints are interleaved
+round by round so that a change in the machine's load touches every endpoint alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import yaml
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "refuge_bench_inprocess"
+CASES_FILE = ROOT / "tests" / "rules" / "cases_public_1.1.0.yaml"
+TARGET_POST_MS = 5.0
+TARGET_BULK_MS = 3.0
+
+
+def _admin(pg_url: str, *statements: str) -> None:
+    connection = psycopg2.connect(pg_url)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        connection.close()
+
+
+def bench_url(pg_url: str) -> str:
+    parts = urlsplit(pg_url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, parts.fragment))
+
+
+def backend_cpu_seconds() -> float:
+    """CPU of this process's PostgreSQL backend (same host), from /proc."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def setup_django(pg_url: str) -> None:
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "FIELD_ENCRYPTION_KEYS": os.environ.get("FIELD_ENCRYPTION_KEYS") or Fernet.generate_key().decode(),
+            "SECURE_SSL_REDIRECT": "false",
+            "DATABASE_URL": bench_url(pg_url),
+            "SCREENING_API_RATE": "100000000/min",
+            "ALLOWED_HOSTS": "testserver",
+            "LOG_LEVEL": "ERROR",
+            "PYTHONWARNINGS": "ignore:No directory at:UserWarning",
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+    import warnings
+
+    import django
+
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)  # no collectstatic: the API serves no files
+
+    django.setup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=400, help="requests per endpoint (default 400)")
+    parser.add_argument("--bulk-items", type=int, default=1000, help="items screened through bulk (default 1,000)")
+    parser.add_argument("--case", default="pub-02")
+    parser.add_argument("--profile", choices=["post", "get", "bulk"], help="cProfile one endpoint instead")
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    )
+    args = parser.parse_args()
+
+    _admin(args.pg_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)', f'CREATE DATABASE "{DB_NAME}"')
+    try:
+        setup_django(args.pg_url)
+        run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _admin(args.pg_url, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def run(args) -> None:
+    from django.core.management import call_command
+    from django.test import Client
+
+    from screening import services
+
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("loadprofiles", verbosity=0)
+    organisation = services.organisation_create(name="Bench organisation")
+    _client, token = services.partner_client_create(organisation=organisation, name="Bench client")
+    cases = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))["cases"]
+    answers = next(case["answers"] for case in cases if case["id"] == args.case)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    client = Client()
+    counter = iter(range(10**9))
+
+    def post():
+        body = json.dumps({"reference": f"b-{next(counter)}", "respondent": "caseworker", "answers": answers})
+        response = client.post("/api/v1/screenings/", body, content_type="application/json", **auth)
+        assert response.status_code == 201, response.content[:300]
+        return response
+
+    created = post().json()["id"]
+
+    def get():
+        response = client.get(f"/api/v1/screenings/{created}/", **auth)
+        assert response.status_code == 200, response.content[:300]
+
+    def me():
+        response = client.get("/api/v1/me/", **auth)
+        assert response.status_code == 200, response.content[:300]
+
+    bulk_size = 100
+
+    def bulk():
+        items = [
+            {"reference": f"k-{next(counter)}", "respondent": "caseworker", "answers": answers}
+            for _ in range(bulk_size)
+        ]
+        response = client.post(
+            "/api/v1/screenings/bulk/", json.dumps({"items": items}), content_type="application/json", **auth
+        )
+        assert response.status_code in (200, 201, 207), response.content[:300]
+
+    endpoints = {"post": post, "get": get, "me": me}
+    for _ in range(20):  # warm up: the ruleset is compiled, connections opened, caches filled
+        for call in endpoints.values():
+            call()
+    bulk()
+
+    if args.profile:
+        target = {"post": post, "get": get, "bulk": bulk}[args.profile]
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.requests if args.profile != "bulk" else max(1, args.bulk_items // bulk_size)):
+            target()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        return
+
+    cpu = {name: [] for name in endpoints}
+    backend = {name: [] for name in endpoints}
+    for _ in range(args.requests):
+        for name, call in endpoints.items():
+            pg_before = backend_cpu_seconds()
+            before = time.process_time()
+            call()
+            cpu[name].append((time.process_time() - before) * 1000)
+            backend[name].append((backend_cpu_seconds() - pg_before) * 1000)
+    bulk_cpu, bulk_pg = [], []
+    for _ in range(max(1, args.bulk_items // bulk_size)):
+        pg_before = backend_cpu_seconds()
+        before = time.process_time()
+        bulk()
+        bulk_cpu.append((time.process_time() - before) * 1000 / bulk_size)
+        bulk_pg.append((backend_cpu_seconds() - pg_before) * 1000 / bulk_size)
+
+    def fig(values):
+        return statistics.median(values)
+
+    def pg(values):  # /proc counts CPU in clock ticks (10 ms): the mean over all requests, not a median
+        return sum(values) / len(values)
+
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; case {args.case} ({len(answers)} answers)")
+    print(f"{args.requests} requests per endpoint, interleaved; CPU ms per request: median (p90); PostgreSQL backend")
+    labels = {"post": "POST /api/v1/screenings/", "get": "GET /api/v1/screenings/{id}/", "me": "GET /api/v1/me/"}
+    for name, label in labels.items():
+        values = sorted(cpu[name])
+        p90 = values[int(len(values) * 0.9)]
+        line = f"  {label:32} {fig(cpu[name]):6.2f} ms ({p90:.2f}); PostgreSQL {pg(backend[name]):.2f} ms (mean)"
+        if name == "post":
+            verdict = "met" if fig(cpu[name]) <= TARGET_POST_MS else "NOT met"
+            line += f"   target <= {TARGET_POST_MS} ms: {verdict}"
+        print(line)
+    ratio = fig(cpu["me"]) / fig(cpu["post"])
+    print(f"  CPU ratio GET me/ : POST screenings/ = {ratio:.2f} (throughput ratio if CPU-bound; target >= 0.5)")
+    verdict = "met" if fig(bulk_cpu) <= TARGET_BULK_MS else "NOT met"
+    print(
+        f"  bulk, {bulk_size} items per request: {fig(bulk_cpu):.2f} ms per item; "
+        f"PostgreSQL {pg(bulk_pg):.2f} ms (mean)   target <= {TARGET_BULK_MS} ms: {verdict}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,9 +1,9 @@
 """The result page, the printable memo and its PDF: a stored assessment shown to a caseworker, in their language.
 
 The assessment (selectors.full_assessment: rules.Assessment.as_dict(), derived from the stored one) holds ids, the
-English titles and the reasons; texts are looked up in the active ruleset and its translation (rules.translations) for the active Django
-language, falling back to what was stored. Every view is organisation-scoped (screening_for) and audited:
-the result page as "viewed", the memo and its PDF as "exported".
+English titles and the reasons; texts are looked up in the active ruleset and its translation (rules.translations)
+for the active Django language, falling back to what was stored. Every view is organisation-scoped (screening_for)
+and audited: the result page as "viewed", the memo and its PDF as "exported".
 
 Display rule P2 (legal.md rule 25): exclusion review flags come first, with a note that the grounds below them
 cannot be relied on until exclusion is cleared. They never remove a ground.

@@ -154,7 +154,7 @@ def _outcome_result(ruleset, compiled, result: Fired, statuses, answers, used, f
 # Without reasons an OutcomeResult depends only on its rule, strength, P1 and missing questions: the (immutable)
 # results are shared between evaluations. Bounded: the cache is emptied when full.
 _LEAN_RESULTS: dict[tuple, OutcomeResult] = {}
-_LEAN_RESULTS_MAX = 50_000
+_LEAN_RESULTS_MAX = 4096  # about 1,500 distinct after 10,000 generated sets
 
 
 def _lean_outcome_result(ruleset: Ruleset, result: Fired, statuses) -> OutcomeResult:

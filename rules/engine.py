@@ -44,7 +44,7 @@ class EngineError(RuntimeError):
     """durable_rules failed, or an action raised; the evaluation produced no result."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Fired:
     """What the engine concluded for one outcome."""
 
@@ -93,6 +93,19 @@ class Engine:
             ]
             for outcome_id, lids in self.compiled.literals_by_outcome.items()
             for variant in ("strong", "arguable", "needs_information")
+        }
+        # What an action needs of each compiled rule, looked up once per firing.
+        self._firing = {
+            name: (
+                conj.rule_index,
+                conj.variant,
+                conj.literals,
+                self._rule_outcomes[conj.rule_index],
+                self._rule_ids[conj.rule_index],
+                self._chained.get((self._rule_outcomes[conj.rule_index], conj.variant)),
+                conj.variant == "strong" and self._rule_outcomes[conj.rule_index] in self._p1,
+            )
+            for name, conj in self.compiled.conjuncts.items()
         }
         self._needs_no_literal = [False] * len(ruleset.rules)
         for conj in self.compiled.conjuncts.values():
@@ -174,6 +187,7 @@ class _Session:
         self.facts: list[str] = []  # the text of every fact asserted and not retracted
         self.rule_facts: list[str] = []
         self.rules_done: set[int] = set()
+        self.setters: dict[str, int] = {}  # outcome id -> index of the rule that set it
 
     def assert_rule_facts(self, literal_ids: list[str]) -> None:
         """One fact per rule carries its true question literals (and its bucket): rules match it without
@@ -270,23 +284,22 @@ class _Session:
             if fired.strength == "strong":
                 fired.strength, fired.downgraded_by = "arguable", "P1"
             return
-        engine = self.engine
-        conj = engine.compiled.conjuncts[name]
-        index = conj.rule_index
+        index, variant, literals, outcome_id, rule_id, chained, p1 = self.engine._firing[name]
         if index in self.rules_done:
             return  # a firing queued with the rule's first one
         self.rules_done.add(index)
         # Rules fire in priority order (file order, strongest variant first): the rule is now settled, so its
         # fact goes, and with it every weaker firing of the rule still queued.
-        self._check(_dre.retract_fact(self.handle, self.rule_facts[index]))
-        outcome_id = engine._rule_outcomes[index]
-        fired = self.fired.get(outcome_id)
-        if fired is not None and engine._rule_index[fired.rule] > index:
+        result = _dre.retract_fact(self.handle, self.rule_facts[index])
+        if result[0] != 0:
+            raise EngineError(f"durable_rules could not retract a fact (code {result[0]})")
+        setter = self.setters.get(outcome_id)
+        if setter is not None and setter > index:
             return  # two rules emit this outcome: the later one wins (the loader lets no rule read it)
-        self.fired[outcome_id] = Fired(outcome_id, engine._rule_ids[index], conj.variant, [conj.literals])
-        if conj.variant == "strong" and outcome_id in engine._p1:
-            self.assert_outcome(outcome_id, conj.variant)  # only P1 reads outcome facts
-        chained = engine._chained.get((outcome_id, conj.variant))
+        self.setters[outcome_id] = index
+        self.fired[outcome_id] = Fired(outcome_id, rule_id, variant, [literals])
+        if p1:
+            self.assert_outcome(outcome_id, variant)  # only P1 reads outcome facts
         if chained:
             self.assert_facts(chained)
 

@@ -52,7 +52,8 @@ class OutcomeResult:
     why_not_strong: tuple[Reason, ...] = ()  # the strong_if conditions that are false or unknown
     would_be_strong_if: tuple = ()  # rules.whatif.Step: the fewest answers that would make it strong
 
-    def as_dict(self, *, detail: bool = True) -> dict:
+    def as_dict(self, *, detail: bool = True, citations: bool = True) -> dict:
+        """citations=False leaves them out (the batch output gives them by reference, once per ruleset)."""
         out: dict[str, Any] = {
             "id": self.id,
             "category": self.category,
@@ -61,6 +62,8 @@ class OutcomeResult:
             "citations": list(self.citations),
             "rules": list(self.rules),
         }
+        if not citations:
+            del out["citations"]
         if detail:
             out.update(
                 title=self.title,
@@ -151,10 +154,10 @@ class Assessment:
             "explained": False,
         }
 
-    def as_dict(self, *, detail: bool = True) -> dict:
+    def as_dict(self, *, detail: bool = True, citations: bool = True) -> dict:
         out = {
             "ruleset": {"version": self.ruleset_version, "sha256": self.ruleset_sha256},
-            "outcomes": [o.as_dict(detail=detail) for o in self.outcomes],
+            "outcomes": [o.as_dict(detail=detail, citations=citations) for o in self.outcomes],
             "unanswered": list(self.unanswered),
         }
         if detail:

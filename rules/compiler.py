@@ -72,7 +72,8 @@ class CompiledRuleset:
     # stratum -> negated outcome literals to assert at its gate
     negated_by_stratum: dict[int, list[str]] = field(default_factory=dict)
     p1_literal: str = ""
-    buckets: list[str] = field(default_factory=list)  # bucket attribute of each rule's answers pattern
+    buckets: list[str] = field(default_factory=list)  # bucket attribute of each rule's fact
+    rule_literals: list[list[str]] = field(default_factory=list)  # question literals each rule's fact may carry
     alpha_stack_bound: int = 0
 
 
@@ -188,35 +189,41 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
     def answers_tests(conj) -> list[str]:
         return sorted((lid for lid in conj if lid in literals.question), key=lambda lid: (-frequency[lid], lid))
 
-    buckets = _choose_buckets(ruleset, rule_variants, answers_tests)
+    # One fact per rule carries that rule's true question literals, under the rule's own "bucket" attribute:
+    # a conjunct on answers alone is one alpha pattern (no join), and the engine retracts a rule's fact once
+    # the rule has fired its strongest variant, which drops the rule's queued weaker firings.
+    buckets = [f"r{i}" for i in range(len(ruleset.rules))]
     definition: dict[str, Any] = {
-        # Fires on the answers fact of every evaluation, so delete_state always finds an actioned state.
+        # Fires on the context fact of every evaluation, so delete_state always finds an actioned state.
         "start": {"all": [{"m": {CTX: 1}}], "pri": 0, "dist": 0},
         # Alpha-match every literal / outcome fact and never fire (a batch assert fails on a fact matching nothing).
         "sink": {"all": [{"m": {"$ex": {"l": 1}}}, {"n": {"never": 1}}], "pri": 0, "dist": 0},
         "sink_outcomes": {"all": [{"m": {"$ex": {"o": 1}}}, {"n": {"never": 1}}], "pri": 0, "dist": 0},
     }
     conjuncts: dict[str, Conjunct] = {}
+    rule_literals: list[list[str]] = []
     for i, (rule, variants) in enumerate(zip(ruleset.rules, rule_variants, strict=True)):
         gate = [f"gate_{strata[i]}"] if strata[i] else []
+        used: set[str] = set()
         for variant_index, variant in enumerate(VARIANTS):
             for n, conj in enumerate(variants.get(variant, [])):
                 tests = answers_tests(conj)
+                used.update(tests)
                 others = sorted(lid for lid in conj if lid not in literals.question) + gate
-                patterns = []
-                if tests or not others:
-                    # One pattern on the answers fact: its bucket, then the question literals (no join).
-                    patterns.append({"a": {"$and": [{buckets[i]: 1}] + [{lid: 1} for lid in tests]}})
+                # The rule's fact: its bucket, then the question literals (no join). Every conjunct reads it,
+                # so retracting it cancels the rule's other firings.
+                patterns = [{"a": {"$and": [{buckets[i]: 1}] + [{lid: 1} for lid in tests]}}]
                 # Outcome literals and gates are separate facts, joined.
                 patterns += [{f"m{k}": {lid: 1}} for k, lid in enumerate(others)]
                 name = f"{rule.id}.{variant}.{n}"
                 definition[name] = {"all": patterns, "pri": 1 + 3 * i + variant_index, "dist": 0}
                 conjuncts[name] = Conjunct(name, i, variant, tuple(tests) + tuple(others))
-    # P1 behind the final gate: one firing per strong outcome it applies to.
+        rule_literals.append(sorted(used))
+    # P1 behind the final gate: one firing per strong outcome it applies to. Its literal rides on the context fact.
     definition["P1"] = {
         "all": [
             {"g": {FINAL_GATE: 1}},
-            {"t": {"$and": [{buckets[0]: 1}, {p1_literal: 1}]}},
+            {"t": {"$and": [{CTX: 1}, {p1_literal: 1}]}},
             {"o": {"$and": [{"p1": True}, {"s": "strong"}]}},
         ],
         "pri": 1 + 3 * len(ruleset.rules),
@@ -230,8 +237,11 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         for outcome_id in lit.leaf.get("outcome_any") or [lit.leaf["outcome"]]:
             literals_by_outcome.setdefault(outcome_id, []).append(lid)
 
+    stack = _alpha_stack_bound(rule_variants, answers_tests, buckets, p1_literal)
+    if stack >= DURABLE_ALPHA_STACK:
+        raise ValueError(f"ruleset too wide for durable_rules: alpha stack bound {stack} >= {DURABLE_ALPHA_STACK}")
     return CompiledRuleset(
-        name=f"{ruleset.slug}.{ruleset.version}.{ruleset.sha256[:16]}",
+        name=f"{ruleset.slug}.{ruleset.version}.{ruleset.sha256[:16]}.r2",  # r2: facts per rule
         definition=definition,
         question_literals=literals.question,
         outcome_literals=literals.outcome,
@@ -240,8 +250,9 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         literals_by_outcome=literals_by_outcome,
         negated_by_stratum={k: sorted(v) for k, v in negated_by_stratum.items()},
         p1_literal=p1_literal,
-        buckets=sorted(set(buckets)),
-        alpha_stack_bound=_alpha_stack_bound(_answers_paths(ruleset, rule_variants, answers_tests, buckets)),
+        buckets=buckets,
+        rule_literals=rule_literals,
+        alpha_stack_bound=stack,
     )
 
 
@@ -264,25 +275,24 @@ def outcome_literal_satisfied(leaf: dict, mode: str, strength: str) -> bool:
 
 
 # durable walks its alpha network depth first with a fixed stack of 64 nodes, pushing every matching child of a
-# node (events.c, MAX_STACK_SIZE): an answers fact matching too many sibling tests fails with error 303. So each
-# rule's answers pattern starts with a "bucket" attribute (the answers fact carries them all), which bounds the
-# fan-out, and the compiler computes the worst case (every literal true) and refuses a ruleset that could exceed it.
+# node (events.c, MAX_STACK_SIZE): a fact matching too many sibling tests fails with error 303. Each rule's fact
+# carries only its own bucket attribute and literals, so it can only go down its own rule's branch; the compiler
+# computes the worst case (every literal of the rule true) and refuses a ruleset that could exceed it.
 DURABLE_ALPHA_STACK = 64
-ROOT_CHILDREN_OF_ANSWERS_FACT = 2  # the start rule's ctx test and the sink's $ex test
+ROOT_CHILDREN_OF_A_FACT = 1  # the sink's $ex test, besides the fact's own branch
 
 
-def _answers_paths(ruleset, rule_variants, answers_tests, buckets) -> list[tuple]:
-    paths = []
+def _alpha_stack_bound(rule_variants, answers_tests, buckets, p1_literal) -> int:
+    """Upper bound of durable's alpha stack for any fact of an evaluation on which every test holds."""
+    families: dict[str, list[tuple]] = {CTX: [(CTX,), (CTX, p1_literal)]}  # the context fact: start and P1
     for i, variants in enumerate(rule_variants):
         for dnf in variants.values():
             for conj in dnf:
-                paths.append((buckets[i], *answers_tests(conj)))
-    paths.append((buckets[0], "p1"))  # the P1 rule's answers pattern
-    return paths
+                families.setdefault(buckets[i], []).append((buckets[i], *answers_tests(conj)))
+    return ROOT_CHILDREN_OF_A_FACT + max(_trie_bound(paths) for paths in families.values())
 
 
-def _alpha_stack_bound(paths: list[tuple]) -> int:
-    """Upper bound of durable's alpha stack for an answers fact on which every test holds."""
+def _trie_bound(paths: list[tuple]) -> int:
     trie: dict = {}
     for path in paths:
         node = trie
@@ -294,18 +304,4 @@ def _alpha_stack_bound(paths: list[tuple]) -> int:
             return 0
         return len(node) + max(bound(child) for child in node.values())
 
-    return ROOT_CHILDREN_OF_ANSWERS_FACT + bound(trie)
-
-
-def _choose_buckets(ruleset, rule_variants, answers_tests) -> list[str]:
-    """Spread the rules over the fewest buckets that keep the alpha stack bound lowest."""
-    best: tuple[int, list[str]] | None = None
-    for count in range(1, len(ruleset.rules) + 1):
-        buckets = [f"b{i % count}" for i in range(len(ruleset.rules))]
-        stack = _alpha_stack_bound(_answers_paths(ruleset, rule_variants, answers_tests, buckets))
-        if best is None or stack < best[0]:
-            best = (stack, buckets)
-    stack, buckets = best
-    if stack >= DURABLE_ALPHA_STACK:
-        raise ValueError(f"ruleset too wide for durable_rules: alpha stack bound {stack} >= {DURABLE_ALPHA_STACK}")
-    return buckets
+    return bound(trie)

@@ -1,18 +1,21 @@
 """The durable_rules runtime. The only module that imports durable.
 
-The compiled ruleset (rules/compiler.py) is registered once per process with durable's C engine, and each
-evaluation runs in its own session id (sid): literal facts are asserted, the rules fire, and a small action
-loop of our own over durable's C binding records the outcomes and asserts the facts they chain into. We do
-not use durable's Host: its timer threads would take actions on other threads, and its Python action loop
-(a JSON state round trip per action) costs more than the matching itself. The durable pitfalls this avoids
-are listed in rules/README.md.
+The compiled ruleset (rules/compiler.py) is registered once per process with durable's C engine. Each
+evaluation asserts one fact per rule (its true question literals), the rules fire, and a small action loop of
+our own over durable's C binding records the outcomes and asserts the facts they chain into. A rule's first
+firing is its strongest variant and settles it: its fact is retracted at once, which cancels the rule's weaker
+firings still queued. At the end every fact left is retracted, so the next evaluation reuses the same, empty,
+durable state (session id) instead of creating and deleting one per evaluation; after any failure the state is
+deleted and a new session id taken. We do not use durable's Host: its timer threads would take actions on
+other threads, and its Python action loop (a JSON state round trip per action) costs more than the matching
+itself. The durable pitfalls this avoids are listed in rules/README.md.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +28,8 @@ from .compiler import (
     CompiledRuleset,
     compile_ruleset,
     outcome_literal_satisfied,
-    question_literal_true,
 )
+from .conditions import MISS, OK, leaf_key
 from .model import Ruleset, p1_applies_to
 
 # durable's C engine is not thread-safe: one evaluation at a time per process.
@@ -34,13 +37,14 @@ _LOCK = threading.Lock()
 _HANDLES: dict[str, int] = {}  # durable ruleset name -> handle; a name is registered once per process
 
 _DUPLICATE = 2  # durable's result code for a fact already asserted
+_SIDS = itertools.count(1)  # session ids, unique in the process (engines of one ruleset share its handle)
 
 
 class EngineError(RuntimeError):
     """durable_rules failed, or an action raised; the evaluation produced no result."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Fired:
     """What the engine concluded for one outcome."""
 
@@ -52,12 +56,14 @@ class Fired:
 
 
 class Engine:
-    """Evaluates validated answers with one compiled ruleset. Thread-safe; holds no per-evaluation state."""
+    """Evaluates validated answers with one compiled ruleset. Thread-safe (one evaluation at a time, under the
+    process-wide lock); between evaluations its durable state holds no facts."""
 
-    def __init__(self, ruleset: Ruleset):
+    def __init__(self, ruleset: Ruleset, *, reuse_state: bool = True):
         self.ruleset = ruleset
         self.compiled: CompiledRuleset = compile_ruleset(ruleset)
         self._rule_outcomes = [rule.outcome for rule in ruleset.rules]
+        self.question_ids = tuple(q.id for q in ruleset.questionnaire.questions)
         self._rule_ids = [rule.id for rule in ruleset.rules]
         self._rule_index = {rule.id: i for i, rule in enumerate(ruleset.rules)}
         self._p1 = {o.id for o in ruleset.outcomes.values() if p1_applies_to(o)}
@@ -65,7 +71,55 @@ class Engine:
         used = {lid for conj in self.compiled.conjuncts.values() for lid in conj.literals}
         used.add(self.compiled.p1_literal)
         self._question_literals = [lit for lid, lit in self.compiled.question_literals.items() if lid in used]
+        self._by_question = _literals_by_question(self._question_literals)
         self.max_strata = max(self.compiled.strata, default=0)
+        # Which rule facts carry each question literal, and the text of one literal in a fact.
+        self._rules_of: dict[str, tuple[int, ...]] = {}
+        for i, lids in enumerate(self.compiled.rule_literals):
+            for lid in lids:
+                self._rules_of[lid] = (*self._rules_of.get(lid, ()), i)
+        self._fragment = {lid: f',"{lid}":1' for lid in used}
+        self._conjuncts_by_variant: dict[tuple[int, str], list] = {}
+        for conj in self.compiled.conjuncts.values():
+            self._conjuncts_by_variant.setdefault((conj.rule_index, conj.variant), []).append(conj)
+        # The outcome literals an outcome emitted with a strength makes true (asserted by the action).
+        self._chained = {
+            (outcome_id, variant): [
+                lid
+                for lid in lids
+                if outcome_literal_satisfied(
+                    self.compiled.outcome_literals[lid].leaf, self.compiled.outcome_literals[lid].mode, variant
+                )
+            ]
+            for outcome_id, lids in self.compiled.literals_by_outcome.items()
+            for variant in ("strong", "arguable", "needs_information")
+        }
+        # What an action needs of each compiled rule, looked up once per firing.
+        self._firing = {
+            name: (
+                conj.rule_index,
+                conj.variant,
+                conj.literals,
+                self._rule_outcomes[conj.rule_index],
+                self._rule_ids[conj.rule_index],
+                self._chained.get((self._rule_outcomes[conj.rule_index], conj.variant)),
+                conj.variant == "strong" and self._rule_outcomes[conj.rule_index] in self._p1,
+            )
+            for name, conj in self.compiled.conjuncts.items()
+        }
+        self._needs_no_literal = [False] * len(ruleset.rules)
+        for conj in self.compiled.conjuncts.values():
+            if not any(lid in self.compiled.question_literals for lid in conj.literals):
+                self._needs_no_literal[conj.rule_index] = True
+        self.reuse_state = reuse_state
+        self._new_sid()
+
+    def _new_sid(self) -> None:
+        """The session id of this engine's evaluations (one at a time, under the lock) and the facts' texts."""
+        # Short ids (parsed in every fact); a new one only after a failed evaluation or without reuse_state.
+        self.sid = sid = f"{next(_SIDS)}"
+        self._rule_prefix = [f'{{"sid":"{sid}","l":"r","{b}":1' for b in self.compiled.buckets]
+        self._ctx_prefix = f'{{"sid":"{sid}","l":"ctx","{CTX}":1'
 
     def _handle(self) -> int:
         name = self.compiled.name
@@ -75,33 +129,48 @@ class Engine:
 
     def true_literals(self, statuses: Mapping[str, str], answers: Mapping[str, Any]) -> list[str]:
         """The question literals that hold for these answers (computed in Python, asserted as facts)."""
-        return [
-            lit.id
-            for lit in self._question_literals
-            if question_literal_true(lit, statuses[lit.question], answers.get(lit.question))
-        ]
+        out: list[str] = []
+        for qid, tests, miss, na in self._by_question:
+            status = statuses[qid]
+            if status == OK:
+                value = answers.get(qid)
+                for test, holds, fails in tests:  # each distinct leaf is tested once for its four literals
+                    out += holds if test(value) else fails
+            else:
+                out += miss if status == MISS else na
+        return out
 
-    def run(self, statuses: Mapping[str, str], answers: Mapping[str, Any]) -> dict[str, Fired]:
-        """Fire the rules for one answer set; returns {outcome_id: Fired}."""
+    def run(self, statuses: Mapping[str, str], answers: Mapping[str, Any], *, explain: bool = True) -> dict[str, Fired]:
+        """Fire the rules for one answer set; returns {outcome_id: Fired}. Without `explain`, Fired.conjuncts
+        holds only the conjunct that fired first."""
         literals = self.true_literals(statuses, answers)
         with _LOCK:
             handle = self._handle()
-            sid = uuid.uuid4().hex
-            session = _Session(self, handle, sid)
+            if not self.reuse_state:
+                self._new_sid()
+            session = _Session(self, handle, self.sid)
+            clean = False
             try:
-                session.assert_answers(literals)
+                session.assert_rule_facts(literals)
                 session.drain()
                 for stratum in range(1, self.max_strata + 1):
                     session.open_gate(stratum)
                     session.drain()
                 session.assert_facts([FINAL_GATE])
                 session.drain()
+                if self.reuse_state:
+                    clean = session.retract_all()
             except EngineError:
                 raise
             except Exception as exc:  # an action raised: surface it, never return a partial result
                 raise EngineError(f"rule action failed: {exc!r}") from exc
             finally:
-                _dre.delete_state(handle, sid)
+                if not clean:
+                    _dre.delete_state(handle, self.sid)
+                    if self.reuse_state:
+                        self._new_sid()
+        if explain:
+            session.add_other_conjuncts(literals)
         return session.fired
 
 
@@ -115,28 +184,55 @@ class _Session:
         self.state_handle: int | None = None
         self.fired: dict[str, Fired] = {}
         self.asserted: set[str] = set()
+        self.facts: list[str] = []  # the text of every fact asserted and not retracted
+        self.rule_facts: list[str] = []
+        self.rules_done: set[int] = set()
+        self.setters: dict[str, int] = {}  # outcome id -> index of the rule that set it
 
-    def assert_answers(self, literal_ids: list[str]) -> None:
-        """One fact carries every true question literal (and the buckets): rules match it without joins."""
-        fact = {"sid": self.sid, "l": "answers", CTX: 1}
-        for bucket in self.engine.compiled.buckets:
-            fact[bucket] = 1
+    def assert_rule_facts(self, literal_ids: list[str]) -> None:
+        """One fact per rule carries its true question literals (and its bucket): rules match it without
+        joins; plus the context fact the start rule (and P1) read."""
+        engine = self.engine
+        parts = [[prefix] for prefix in engine._rule_prefix]
+        rules_of, fragment = engine._rules_of, engine._fragment
+        ctx = engine._ctx_prefix
         for lid in literal_ids:
-            fact[lid] = 1
-        self._check(_dre.assert_fact(self.handle, json.dumps(fact)))
+            text = fragment[lid]
+            for i in rules_of.get(lid, ()):
+                parts[i].append(text)
+            if lid == engine.compiled.p1_literal:
+                ctx += text
+        # A rule whose every conjunct tests a literal cannot fire on a fact that carries none: it is left out.
+        needed = engine._needs_no_literal
+        self.rule_facts = rule_facts = [
+            "".join(p) + "}" if len(p) > 1 or needed[i] else "" for i, p in enumerate(parts)
+        ]
+        ctx += "}"
+        self.facts.append(ctx)
+        self._check(_dre.assert_facts(self.handle, "[" + ",".join([ctx, *filter(None, rule_facts)]) + "]"))
 
     def assert_facts(self, literal_ids: list[str]) -> None:
         new = [lid for lid in literal_ids if lid not in self.asserted]
         if not new:
             return
         self.asserted.update(new)
-        facts = [{"sid": self.sid, "l": lid, lid: 1} for lid in new]
-        result = _dre.assert_facts(self.handle, json.dumps(facts))
-        self._check(result)
+        sid = self.sid
+        facts = [f'{{"sid":"{sid}","l":"{lid}","{lid}":1}}' for lid in new]
+        self.facts.extend(facts)
+        self._check(_dre.assert_facts(self.handle, "[" + ",".join(facts) + "]"))
 
     def assert_outcome(self, outcome_id: str, strength: str) -> None:
-        fact = {"sid": self.sid, "o": outcome_id, "s": strength, "p1": outcome_id in self.engine._p1}
-        self._check(_dre.assert_fact(self.handle, json.dumps(fact)))
+        fact = f'{{"sid":"{self.sid}","o":"{outcome_id}","s":"{strength}","p1":true}}'
+        self.facts.append(fact)
+        self._check(_dre.assert_fact(self.handle, fact))
+
+    def retract_all(self) -> bool:
+        """Leave the reused state empty for the next evaluation: retract every fact still asserted."""
+        facts = self.facts + [f for i, f in enumerate(self.rule_facts) if f and i not in self.rules_done]
+        result = _dre.retract_facts(self.handle, "[" + ",".join(facts) + "]")
+        if result[0] != 0:
+            raise EngineError(f"durable_rules could not retract the facts (code {result[0]})")
+        return True
 
     def _check(self, result) -> None:
         if result[0] not in (0, _DUPLICATE):
@@ -174,11 +270,10 @@ class _Session:
                 return
 
     def act(self, message: str) -> None:
-        """The action of every compiled rule: the lowest-pri variant to fire sets the outcome.
+        """The action of every compiled rule: a rule's first firing is its strongest variant, and decides.
 
         The message is durable's JSON {"<rule name>": {<pattern>: <fact>, ...}}; only P1 needs the facts, so
-        the others read just the rule name (decoding the answers fact on every firing would cost more than
-        the matching).
+        the others read just the rule name.
         """
         name = message[2 : message.index('"', 2)]
         if name == "start":
@@ -189,29 +284,50 @@ class _Session:
             if fired.strength == "strong":
                 fired.strength, fired.downgraded_by = "arguable", "P1"
             return
-        engine = self.engine
-        conj = engine.compiled.conjuncts[name]
-        outcome_id = engine._rule_outcomes[conj.rule_index]
-        fired = self.fired.get(outcome_id)
-        if fired is not None:
-            earlier_rule = engine._rule_index[fired.rule]
-            if earlier_rule == conj.rule_index:
-                if fired.strength == conj.variant and conj.literals not in fired.conjuncts:
+        index, variant, literals, outcome_id, rule_id, chained, p1 = self.engine._firing[name]
+        if index in self.rules_done:
+            return  # a firing queued with the rule's first one
+        self.rules_done.add(index)
+        # Rules fire in priority order (file order, strongest variant first): the rule is now settled, so its
+        # fact goes, and with it every weaker firing of the rule still queued.
+        result = _dre.retract_fact(self.handle, self.rule_facts[index])
+        if result[0] != 0:
+            raise EngineError(f"durable_rules could not retract a fact (code {result[0]})")
+        setter = self.setters.get(outcome_id)
+        if setter is not None and setter > index:
+            return  # two rules emit this outcome: the later one wins (the loader lets no rule read it)
+        self.setters[outcome_id] = index
+        self.fired[outcome_id] = Fired(outcome_id, rule_id, variant, [literals])
+        if p1:
+            self.assert_outcome(outcome_id, variant)  # only P1 reads outcome facts
+        if chained:
+            self.assert_facts(chained)
+
+    def add_other_conjuncts(self, literal_ids: list[str]) -> None:
+        """For the reasons: every conjunct of the deciding variant that holds, after the one that fired."""
+        true = set(literal_ids) | self.asserted
+        for fired in self.fired.values():
+            variant = "strong" if fired.downgraded_by == "P1" else fired.strength
+            first = fired.conjuncts[0]
+            for conj in self.engine._conjuncts_by_variant[(self.engine._rule_index[fired.rule], variant)]:
+                if conj.literals != first and true.issuperset(conj.literals):
                     fired.conjuncts.append(conj.literals)
-                return
-            if earlier_rule > conj.rule_index:
-                return  # two rules emit this outcome: the later one wins (the loader lets no rule read it)
-        self.fired[outcome_id] = Fired(outcome_id, engine._rule_ids[conj.rule_index], conj.variant, [conj.literals])
-        if conj.variant == "strong" and outcome_id in engine._p1:
-            self.assert_outcome(outcome_id, conj.variant)  # only P1 reads outcome facts
-        chained = [
-            lid
-            for lid in engine.compiled.literals_by_outcome.get(outcome_id, [])
-            if outcome_literal_satisfied(
-                engine.compiled.outcome_literals[lid].leaf, engine.compiled.outcome_literals[lid].mode, conj.variant
-            )
-        ]
-        self.assert_facts(chained)
+
+
+def _literals_by_question(literals) -> list[tuple[str, list, list[str], list[str]]]:
+    """Per question: (id, [(test, literals true if it holds, literals true if not)] per distinct leaf, literals
+    true when the answer is missing, literals true when the question is not applicable); the same truth table as
+    compiler.question_literal_true."""
+    questions: dict[str, tuple[dict, list[str], list[str]]] = {}
+    for lit in literals:
+        leaves, miss, na = questions.setdefault(lit.question, ({}, [], []))
+        test, holds, fails = leaves.setdefault(leaf_key(lit.leaf), (lit.test, [], []))
+        (holds if lit.mode in ("T", "P") else fails).append(lit.id)
+        if lit.mode in ("P", "NP"):
+            miss.append(lit.id)
+        if lit.mode in ("NT", "NP"):
+            na.append(lit.id)
+    return [(qid, list(leaves.values()), miss, na) for qid, (leaves, miss, na) in questions.items()]
 
 
 _ENGINES: dict[str, Engine] = {}

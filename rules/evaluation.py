@@ -68,19 +68,20 @@ def evaluate_checked(
         normalised, used = apply_country_profile(questionnaire, normalised, country_profile)
         statuses = questionnaire.statuses(normalised)
     engine = engine_for(ruleset)
-    fired = engine.run(statuses, normalised)
+    fired = engine.run(statuses, normalised, explain=explain)
     value = None
     if explain:
         # Outcome leaves read the strengths the rules saw, before post-processing P1 lowered any.
         emitted = {oid: "strong" if f.downgraded_by == "P1" else f.strength for oid, f in fired.items()}
         value = x.memoised(x.leaf_values(statuses, normalised, emitted))
-    outcomes = tuple(
-        _outcome_result(
-            ruleset, engine.compiled if explain else None, fired[oid], statuses, normalised, used, fired, value
+    if explain:
+        outcomes = tuple(
+            _outcome_result(ruleset, engine.compiled, fired[oid], statuses, normalised, used, fired, value)
+            for oid in sorted(fired)
         )
-        for oid in sorted(fired)
-    )
-    unanswered = tuple(q.id for q in questionnaire.questions if statuses[q.id] == c.MISS and q.id not in normalised)
+    else:
+        outcomes = tuple(_lean_outcome_result(ruleset, fired[oid], statuses) for oid in sorted(fired))
+    unanswered = tuple(q for q in engine.question_ids if statuses[q] == c.MISS and q not in normalised)
     return Assessment(
         ruleset_version=ruleset.version,
         ruleset_sha256=ruleset.sha256,
@@ -148,6 +149,25 @@ def _outcome_result(ruleset, compiled, result: Fired, statuses, answers, used, f
         why_not_strong=why_not_strong,
         would_be_strong_if=would_be_strong_if,
     )
+
+
+# Without reasons an OutcomeResult depends only on its rule, strength, P1 and missing questions: the (immutable)
+# results are shared between evaluations. Bounded: the cache is emptied when full.
+_LEAN_RESULTS: dict[tuple, OutcomeResult] = {}
+_LEAN_RESULTS_MAX = 4096  # about 1,500 distinct after 10,000 generated sets
+
+
+def _lean_outcome_result(ruleset: Ruleset, result: Fired, statuses) -> OutcomeResult:
+    missing: tuple[str, ...] = ()
+    if result.strength == "needs_information":
+        missing = tuple(q for q in ruleset.rule_by_id[result.rule].when_questions if statuses[q] == c.MISS)
+    key = (ruleset.name, ruleset.sha256, result.rule, result.strength, result.downgraded_by, missing)
+    found = _LEAN_RESULTS.get(key)
+    if found is None:
+        if len(_LEAN_RESULTS) >= _LEAN_RESULTS_MAX:
+            _LEAN_RESULTS.clear()
+        found = _LEAN_RESULTS[key] = _outcome_result(ruleset, None, result, statuses, {}, {}, {}, None)
+    return found
 
 
 def _leaf_reason(leaf: x.Leaf, statuses, answers, used, fired) -> Reason:

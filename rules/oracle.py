@@ -13,13 +13,16 @@ from . import conditions as c
 from .model import P1_TRIGGER, Ruleset, p1_applies_to
 
 
-def oracle_outcomes(ruleset: Ruleset, answers: Mapping[str, Any]) -> dict[str, dict]:
+def oracle_outcomes(ruleset: Ruleset, answers: Mapping[str, Any], *, explain: bool = True) -> dict[str, dict]:
     """{outcome_id: {"strength", "missing_questions", "rule", "why", "why_not_strong"}} for valid, normalised
-    answers; why and why_not_strong are lists of (leaf, negated, value)."""
-    return oracle_evaluation(ruleset, answers)[0]
+    answers; why and why_not_strong are lists of (leaf, negated, value). explain=False: only strength,
+    missing_questions and rule (what evaluate(explain=False) decides; the engine benchmark compares the two)."""
+    return oracle_evaluation(ruleset, answers, explain=explain)[0]
 
 
-def oracle_evaluation(ruleset: Ruleset, answers: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, list]]:
+def oracle_evaluation(
+    ruleset: Ruleset, answers: Mapping[str, Any], *, explain: bool = True
+) -> tuple[dict[str, dict], dict[str, list]]:
     """oracle_outcomes, and the outcomes considered and not met: {outcome_id: [(leaf, negated, value)]}."""
     statuses = ruleset.questionnaire.statuses(answers)
 
@@ -45,7 +48,15 @@ def oracle_evaluation(ruleset: Ruleset, answers: Mapping[str, Any]) -> tuple[dic
             missing = [q for q in rule.when_questions if statuses[q] == c.MISS]
         emitted[rule.outcome] = strength
         results[rule.outcome] = {"strength": strength, "missing_questions": missing, "rule": rule.id}
-        results[rule.outcome]["explanation"] = (rule, when)
+        if explain:
+            results[rule.outcome]["explanation"] = (rule, when)
+
+    if not explain:
+        if question_leaf(P1_TRIGGER) == c.TRUE:
+            for outcome_id, result in results.items():
+                if result["strength"] == "strong" and p1_applies_to(ruleset.outcomes[outcome_id]):
+                    result["strength"] = "arguable"
+        return results, {}
 
     # The explanations, read from the conditions with the strengths the rules saw (before P1).
     def leaf(leaf):

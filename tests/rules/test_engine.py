@@ -1,5 +1,6 @@
 """The durable_rules engine: differential test against the oracle, concurrency, state hygiene, errors."""
 
+import json
 import random
 import resource
 import threading
@@ -11,7 +12,7 @@ from rules import engine as engine_module
 from rules import evaluate
 from rules.compiler import DURABLE_ALPHA_STACK
 from rules.conditions import MISS, NA, OK, leaf_key
-from rules.engine import EngineError, engine_for
+from rules.engine import Engine, EngineError, engine_for
 from rules.oracle import oracle_evaluation, oracle_outcomes
 from rules.sampling import answer_sets, random_answers
 from rules.validation import validate_answers
@@ -169,29 +170,43 @@ def test_concurrent_evaluations_match_sequential_results(ruleset):
     assert mismatches == []
 
 
-def test_sequential_evaluations_leave_no_engine_state(ruleset, monkeypatch):
-    sids = []
-    real_uuid4 = engine_module.uuid.uuid4
-
-    def recording_uuid4():
-        value = real_uuid4()
-        sids.append(value.hex)
-        return value
-
-    monkeypatch.setattr(engine_module.uuid, "uuid4", recording_uuid4)
+def test_sequential_evaluations_leave_no_engine_state(ruleset):
+    """One durable state per engine, reused: every evaluation retracts all it asserted, so the state is empty
+    again after it (durable allows only 1024 live states per ruleset; facts left over would change results)."""
     engine = engine_for(ruleset)
     inputs = list(answer_sets(ruleset.questionnaire, 2000, seed=9))
     evaluate(inputs[0], ruleset=ruleset)
+    handle, sid = engine._handle(), engine.sid
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    for answers in inputs:
+    for n, answers in enumerate(inputs):
         evaluate(answers, ruleset=ruleset)
+        if n % 100 == 0:
+            assert json.loads(durable_rules_engine.get_facts(handle, sid)) == []
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    assert len(sids) == 2001
-    handle = engine._handle()
-    for sid in sids[-50:]:  # every session's state was deleted (durable allows only 1024 live states)
-        with pytest.raises(durable_rules_engine.error):
-            durable_rules_engine.get_state(handle, sid)
+    assert engine.sid == sid  # no new state was needed
+    assert json.loads(durable_rules_engine.get_facts(handle, sid)) == []
     assert rss_after - rss_before < 20 * 1024  # KiB: no per-evaluation growth
+
+
+def test_without_state_reuse_each_evaluation_deletes_its_state(ruleset):
+    engine = Engine(ruleset, reuse_state=False)
+    handle = engine._handle()
+    inputs = list(answer_sets(ruleset.questionnaire, 50, seed=9))
+    for answers in inputs:
+        assert engine_view_fired(engine, ruleset, answers) == oracle_view(ruleset, answers)
+        with pytest.raises(durable_rules_engine.error):  # deleted
+            durable_rules_engine.get_state(handle, engine.sid)
+
+
+def engine_view_fired(engine, ruleset, answers) -> dict:
+    statuses = ruleset.questionnaire.statuses(answers)
+    fired = engine.run(statuses, answers, explain=False)
+    return {
+        oid: (f.strength, [q for q in ruleset.rule_by_id[f.rule].when_questions if statuses[q] == MISS])
+        if f.strength == "needs_information"
+        else (f.strength, [])
+        for oid, f in fired.items()
+    }
 
 
 def test_an_error_inside_an_action_surfaces_and_leaves_the_engine_usable(ruleset, monkeypatch):

@@ -44,6 +44,14 @@ def run(tmp_path, text: str, *args, name="input.jsonl", stderr=None):
     return [json.loads(line) for line in raw.splitlines()], raw, status
 
 
+def summary(answers, **kwargs) -> dict:
+    """The default output of a valid line, less its id: as_dict(detail=False) without the citations."""
+    out = evaluate(answers, **kwargs).as_dict(detail=False)
+    for outcome in out["outcomes"]:
+        del outcome["citations"]
+    return out
+
+
 def without_coi(answers: dict) -> dict:
     return {k: v for k, v in answers.items() if not k.startswith("coi_")}
 
@@ -71,10 +79,65 @@ def test_a_result_line_is_exactly_the_summary_assessment_with_the_id_first(publi
     lines, raw, _ = public_run
     ruleset = load_ruleset(settings.SCREENING["RULESET"])
     for case, line in zip(CASES, lines, strict=True):
-        assert line == {"id": case["id"], **evaluate(case["answers"], ruleset=ruleset).as_dict(detail=False)}
+        assert line == {"id": case["id"], **summary(case["answers"], ruleset=ruleset)}
         assert list(line) == ["id", "ruleset", "outcomes", "unanswered"]
+        assert all(list(o) == ["id", "category", "strength", "missing_questions", "rules"] for o in line["outcomes"])
     assert lines[0]["ruleset"] == {"version": ruleset.version, "sha256": ruleset.sha256}
     assert raw.count("\n") == len(CASES)
+
+
+def test_citations_by_reference_and_detail_gives_the_former_shape(tmp_path):
+    """--citations writes each outcome's citations once; a default line plus that table is exactly the --detail
+    line (the shape before citations by reference: as_dict(detail=False) with the id first)."""
+    text = jsonl([*public_records(), "nope"])
+    table_path = tmp_path / "citations.json"
+    lines, _, status = run(tmp_path, text, "--citations", str(table_path))
+    detailed, _, status_detail = run(tmp_path, text, "--detail")
+    _, _, status_two = run(tmp_path, text, "--detail", "--workers", "2")
+    assert status == status_detail == status_two == 1
+    table = json.loads(table_path.read_text())
+    ruleset = load_ruleset(settings.SCREENING["RULESET"])
+    assert table["ruleset"] == {"version": ruleset.version, "sha256": ruleset.sha256}
+    assert sorted(table["citations"]) == sorted(ruleset.outcomes)
+    for case, line, full in zip(CASES, lines, detailed, strict=False):
+        assert full == {"id": case["id"], **evaluate(case["answers"], ruleset=ruleset).as_dict(detail=False)}
+        rebuilt = {
+            **line,
+            "outcomes": [
+                {
+                    **{k: v for k, v in o.items() if k != "rules"},
+                    "citations": table["citations"][o["id"]],
+                    "rules": o["rules"],
+                }
+                for o in line["outcomes"]
+            ],
+        }
+        assert rebuilt == full and [list(o) for o in rebuilt["outcomes"]] == [list(o) for o in full["outcomes"]]
+    assert lines[-1] == detailed[-1]  # error lines are the same either way
+    with pytest.raises(CommandError) as exc:
+        call_command("screen", str(tmp_path / "input.jsonl"), "--citations", str(tmp_path / "input.jsonl"))
+    assert exc.value.returncode == 2
+
+
+def test_ids_outside_ascii_are_written_back_as_read(tmp_path):
+    record = public_records()[0]
+    text = jsonl([{**record, "id": "Заявка-é"}, '{"id": "lone-\\ud800", "answers": {}}'])
+    lines, raw, status = run(tmp_path, text)
+    assert status == 0
+    assert [line["id"] for line in lines] == ["Заявка-é", "lone-\ud800"]
+    assert "Заявка-é" in raw  # UTF-8, not escaped (orjson); the lone surrogate stays escaped
+
+
+def test_a_long_running_screener_trims_the_allocator(monkeypatch):
+    trim = screen_command._malloc_trim()
+    assert trim is not None and trim() in (0, 1)  # glibc here: malloc_trim(0) returns 1 if memory was released
+    calls = []
+    monkeypatch.setattr(screen_command, "_malloc_trim", lambda: lambda: calls.append(1))
+    screener = screen_command.Screener(settings.SCREENING["RULESET"], None, False, trim_every=3)
+    line = json.dumps(public_records()[0]).encode()
+    for _ in range(4):
+        screener.screen_chunk([(1, line), (2, line)])
+    assert len(calls) == 2  # after 4 and 8 lines
 
 
 def test_output_order_is_input_order(tmp_path):
@@ -103,8 +166,8 @@ def test_invalid_lines_give_error_lines_and_the_rest_is_still_screened(tmp_path)
     lines, _, status = run(tmp_path, text)
     assert status == 1
     assert len(lines) == 10
-    assert lines[0] == {"id": good[0]["id"], **evaluate(good[0]["answers"]).as_dict(detail=False)}
-    assert lines[9] == {"id": good[1]["id"], **evaluate(good[1]["answers"]).as_dict(detail=False)}
+    assert lines[0] == {"id": good[0]["id"], **summary(good[0]["answers"])}
+    assert lines[9] == {"id": good[1]["id"], **summary(good[1]["answers"])}
 
     def codes(line):
         return [(e["question"], e["code"]) for e in line["errors"]]
@@ -276,7 +339,7 @@ def test_apply_country_profile_fills_missing_coi_answers_only_when_asked(tmp_pat
     default, _, _ = run(tmp_path, text)
     applied, _, _ = run(tmp_path, text, "--apply-country-profile")
     applied_two, _, _ = run(tmp_path, text, "--apply-country-profile", "--workers", "2")
-    plain = evaluate(answers).as_dict(detail=False)
+    plain = summary(answers)
     assert default[0] == {"id": "no-coi", **plain}  # the default: an answer set always means the same thing
     assert applied[0] != default[0]
     assert applied_two == applied

@@ -1,18 +1,24 @@
 """manage.py screen: evaluate a JSON Lines file of answer sets, one result line per input line, in input order.
 
 Input:  one {"id": "...", "answers": {...}} per line (blank lines are ignored); a path, or `-` for stdin.
-Output: per valid line  {"id", "ruleset", "outcomes", "unanswered"} = rules.evaluate(answers).as_dict(detail=False)
+Output: per valid line  {"id", "ruleset", "outcomes", "unanswered"}: rules.evaluate(answers).as_dict(detail=False)
+        without each outcome's "citations" (the same for every line of a ruleset version: `--citations FILE`
+        writes them once, as {"ruleset", "citations": {outcome id: [...]}}); with `--detail`, exactly
+        as_dict(detail=False), citations included (the shape before citations by reference)
         per invalid line {"id": <id or null>, "line": <line number>, "errors": [{question, code, message}, ...]}
 Exit:   0 every line was valid; 1 at least one line was invalid (CommandError with returncode 1, raised after
         every line has been written); 2 the command could not run (unreadable input, broken ruleset, bad option).
 
 Answers are special-category data: no answer value is ever logged or printed, except in the output lines.
 With --workers N > 1 the lines are screened by N "spawn" processes (never fork: durable_rules' C engine must not
-be shared with a forked child); each worker loads the ruleset itself and screens chunks of lines.
+be shared with a forked child); each worker loads the ruleset itself and screens chunks of lines. Long-running
+screeners hand freed memory back to the system every TRIM_EVERY lines (glibc malloc_trim).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import multiprocessing
 import os
@@ -26,14 +32,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.management.base import CommandError
 
 from screening.management.command_base import AppCommand
 
-CHUNK_SIZE = 200  # lines per task sent to a worker process
-LOCAL_CHUNK_SIZE = 16  # lines per step without workers (keeps the progress bar lively)
-TASKS_PER_WORKER = 4  # chunks in flight per worker: bounds memory whatever the input size
+CHUNK_SIZE = 1000  # lines per task sent to a worker process (fewer, larger messages between processes)
+LOCAL_CHUNK_SIZE = 64  # lines per step without workers (keeps the progress bar lively)
+TASKS_PER_WORKER = 2  # chunks in flight per worker: bounds memory whatever the input size
+FRAGMENTS_MAX = 4096  # encoded outcomes kept per screener (about 1,500 distinct in 10,000 generated lines)
+TRIM_EVERY = 10_000  # lines between malloc_trim(0) calls in a screener (0: never)
 ID_MAX_LENGTH = 200
 PROGRESS_INTERVAL = 0.1  # seconds between progress bar updates
 
@@ -52,51 +61,88 @@ def _problem(code: str, message: str) -> dict:
     return {"question": None, "code": code, "message": message}
 
 
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
+def _dumps(obj: Any) -> bytes:
+    """One output line: compact JSON, UTF-8 (orjson)."""
+    try:
+        return orjson.dumps(obj) + b"\n"
+    except orjson.JSONEncodeError:  # a lone surrogate in an id the json module read: escaped, as before orjson
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def _malloc_trim():
+    """glibc's malloc_trim(0), or None elsewhere: returns the allocator's free pages to the system (durable's
+    per-evaluation allocations leave free chunks that glibc would otherwise keep)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return lambda: trim(0)
+
+
+def citation_table(ruleset) -> dict:
+    """What `--citations FILE` writes: every outcome's citations, once per ruleset version."""
+    return {
+        "ruleset": {"version": ruleset.version, "sha256": ruleset.sha256},
+        "citations": {oid: list(outcome.citation_dicts) for oid, outcome in sorted(ruleset.outcomes.items())},
+    }
 
 
 class Screener:
     """Screens input lines with one ruleset. Pure rules/ code: runs in the command's process or in a worker."""
 
-    def __init__(self, ruleset_name: str, profiles: Mapping[str, Mapping] | None, apply_profiles: bool):
+    def __init__(
+        self,
+        ruleset_name: str,
+        profiles: Mapping[str, Mapping] | None,
+        apply_profiles: bool,
+        detail: bool = False,
+        trim_every: int = TRIM_EVERY,
+    ):
         from rules import load_ruleset
 
         self.ruleset = load_ruleset(ruleset_name)
         self.profiles = profiles or {}
         self.apply_profiles = apply_profiles
+        self.detail = detail
+        self._ruleset_json = b',"ruleset":' + orjson.dumps(
+            {"version": self.ruleset.version, "sha256": self.ruleset.sha256}
+        )
+        self._fragments: dict[tuple, bytes] = {}
+        self._trim = _malloc_trim() if trim_every else None
+        self._trim_every = trim_every
+        self._since_trim = 0
 
-    def screen_chunk(self, chunk: list[tuple[int, bytes | str]]) -> tuple[str, int, int]:
-        """(output text of the chunk's lines, number of lines, number of invalid lines)."""
-        out: list[str] = []
+    def screen_chunk(self, chunk: list[tuple[int, bytes | str]]) -> tuple[bytes, int, int]:
+        """(output of the chunk's lines, UTF-8, number of lines, number of invalid lines)."""
+        out: list[bytes] = []
         invalid = 0
         for line_no, raw in chunk:
             text, ok = self.screen_line(line_no, raw)
             out.append(text)
             invalid += not ok
-        return "".join(out), len(chunk), invalid
+        self._since_trim += len(chunk)
+        if self._trim is not None and self._since_trim >= self._trim_every:
+            self._since_trim = 0
+            self._trim()
+        return b"".join(out), len(chunk), invalid
 
-    def screen_line(self, line_no: int, raw: bytes | str) -> tuple[str, bool]:
-        """(the output line with its newline, whether the input line was valid)."""
+    def screen_line(self, line_no: int, raw: bytes | str) -> tuple[bytes, bool]:
+        """(the output line with its newline, UTF-8; whether the input line was valid)."""
         from rules import InvalidAnswers, evaluate, validate
 
         def invalid(record_id, problems):
-            return _dumps({"id": record_id, "line": line_no, "errors": problems}) + "\n", False
+            return _dumps({"id": record_id, "line": line_no, "errors": problems}), False
 
-        if isinstance(raw, bytes):
-            try:
-                raw = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return invalid(None, [_problem(LineCode.INVALID_ENCODING, "The line is not valid UTF-8.")])
-        if line_no == 1:
-            raw = raw.removeprefix("\ufeff")
         try:
-            record = json.loads(raw)
-        except ValueError as exc:  # json.JSONDecodeError is a ValueError
-            where = f" ({exc.msg}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-            return invalid(None, [_problem(LineCode.INVALID_JSON, f"The line is not valid JSON{where}.")])
-        except RecursionError:
-            return invalid(None, [_problem(LineCode.INVALID_JSON, "The line is nested too deeply.")])
+            record = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            # orjson is stricter than the json module (NaN, huge integers, lone surrogates, a BOM): the json
+            # module decides, and names the problem.
+            record = _loads_strictly_as_before(raw, line_no)
+            if isinstance(record, _LineProblem):
+                return invalid(None, [_problem(record.code, record.message)])
         if not isinstance(record, dict):
             message = 'Each line must be a JSON object {"id": "...", "answers": {...}}.'
             return invalid(None, [_problem(LineCode.INVALID_LINE, message)])
@@ -135,19 +181,63 @@ class Screener:
         except Exception as exc:  # an engine bug: report the line, never its answers, and carry on
             message = f"The rules engine failed on this line ({type(exc).__name__}); please report it."
             return invalid(record_id, [_problem(LineCode.EVALUATION_FAILED, message)])
-        return _dumps({"id": record_id, **assessment.as_dict(detail=False)}) + "\n", True
+        if self.detail:
+            return _dumps({"id": record_id, **assessment.as_dict(detail=False)}), True
+        try:
+            head = b'{"id":' + orjson.dumps(record_id)
+        except orjson.JSONEncodeError:  # a lone surrogate in the id: the slow path escapes it
+            return _dumps({"id": record_id, **assessment.as_dict(detail=False, citations=False)}), True
+        fragments = self._fragments
+        parts = []
+        for o in assessment.outcomes:
+            # An outcome's JSON depends on these alone (lean results are shared): encoded once, reused.
+            key = (o.id, o.strength, o.missing_questions, o.rules)
+            text = fragments.get(key)
+            if text is None:
+                if len(fragments) >= FRAGMENTS_MAX:
+                    fragments.clear()
+                text = fragments[key] = orjson.dumps(o.as_dict(detail=False, citations=False))
+            parts.append(text)
+        unanswered = orjson.dumps(assessment.unanswered)
+        return b"".join(
+            (head, self._ruleset_json, b',"outcomes":[', b",".join(parts), b'],"unanswered":', unanswered, b"}\n")
+        ), True
+
+
+@dataclass
+class _LineProblem:
+    code: str
+    message: str
+
+
+def _loads_strictly_as_before(raw: bytes | str, line_no: int) -> Any:
+    """The line read by the json module (what the command used before orjson), or the problem with it."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _LineProblem(LineCode.INVALID_ENCODING, "The line is not valid UTF-8.")
+    if line_no == 1:
+        raw = raw.removeprefix("\ufeff")
+    try:
+        return json.loads(raw)
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        where = f" ({exc.msg}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        return _LineProblem(LineCode.INVALID_JSON, f"The line is not valid JSON{where}.")
+    except RecursionError:
+        return _LineProblem(LineCode.INVALID_JSON, "The line is nested too deeply.")
 
 
 # The worker side of --workers N: one Screener per worker process, set up by the pool's initializer.
 _WORKER_SCREENER: Screener | None = None
 
 
-def _init_worker(ruleset_name: str, profiles: Mapping[str, Mapping], apply_profiles: bool) -> None:
+def _init_worker(ruleset_name: str, profiles: Mapping[str, Mapping], apply_profiles: bool, detail: bool) -> None:
     global _WORKER_SCREENER
-    _WORKER_SCREENER = Screener(ruleset_name, profiles, apply_profiles)
+    _WORKER_SCREENER = Screener(ruleset_name, profiles, apply_profiles, detail)
 
 
-def _screen_chunk(chunk: list[tuple[int, bytes]]) -> tuple[str, int, int]:
+def _screen_chunk(chunk: list[tuple[int, bytes]]) -> tuple[bytes, int, int]:
     assert _WORKER_SCREENER is not None, "worker not initialised"
     return _WORKER_SCREENER.screen_chunk(chunk)
 
@@ -199,6 +289,7 @@ class _Job:
     ruleset_name: str
     apply_profiles: bool = False
     profiles: dict[str, dict] = field(default_factory=dict)  # {country code: profile values}
+    detail: bool = False
 
 
 class Command(AppCommand):
@@ -217,17 +308,35 @@ class Command(AppCommand):
             help="fill unanswered applicable COI questions from the country_of_origin's profile (default: off)",
         )
         parser.add_argument("--output", help="write the results to this file instead of stdout")
+        parser.add_argument(
+            "--citations",
+            metavar="FILE",
+            help="write the ruleset's citation table (every outcome's citations, once) to this file",
+        )
+        parser.add_argument(
+            "--detail",
+            action="store_true",
+            help="repeat each outcome's citations in every line (the output shape before citations by reference)",
+        )
 
     def handle(self, *args, **options):
         from rules import RulesetError, load_ruleset
 
-        job = _Job(workers=options["workers"], ruleset_name=settings.SCREENING["RULESET"])
+        job = _Job(workers=options["workers"], ruleset_name=settings.SCREENING["RULESET"], detail=options["detail"])
         if job.workers < 1:
             raise CommandError("--workers must be at least 1.", returncode=2)
         try:
-            load_ruleset(job.ruleset_name)
+            ruleset = load_ruleset(job.ruleset_name)
         except RulesetError as exc:
             raise CommandError(str(exc), returncode=2) from exc
+        if options["citations"]:
+            path = Path(options["citations"])
+            if options["input"] != "-" and _same_file(options["input"], path):
+                raise CommandError("--citations must not be the input file.", returncode=2)
+            try:
+                path.write_bytes(orjson.dumps(citation_table(ruleset), option=orjson.OPT_INDENT_2) + b"\n")
+            except OSError as exc:
+                raise CommandError(f"cannot write {path}: {exc.strerror}", returncode=2) from exc
         if options["apply_country_profile"]:
             from screening.selectors import country_profiles_all
 
@@ -246,7 +355,7 @@ class Command(AppCommand):
         progress = _Progress(self.stderr, enabled=show_progress)
         try:
             if output_path is None:
-                self._run(job, source, lambda text: self.stdout.write(text, ending=""), progress)
+                self._run(job, source, lambda data: self.stdout.write(data.decode("utf-8"), ending=""), progress)
             else:
                 self._run_to_file(job, source, output_path, progress)
         finally:
@@ -270,7 +379,7 @@ class Command(AppCommand):
         """Write to a temporary file next to `path`, renamed over it once every line is written."""
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+            with open(tmp, "wb") as out:
                 self._run(job, source, out.write, progress)
             os.replace(tmp, path)
         except OSError as exc:
@@ -280,7 +389,7 @@ class Command(AppCommand):
 
     def _run(self, job: _Job, source, write, progress: _Progress) -> None:
         if job.workers == 1:
-            screener = Screener(job.ruleset_name, job.profiles, job.apply_profiles)
+            screener = Screener(job.ruleset_name, job.profiles, job.apply_profiles, job.detail)
             for chunk in _chunks(source, LOCAL_CHUNK_SIZE):
                 text, lines, invalid = screener.screen_chunk(chunk)
                 write(text)
@@ -290,7 +399,7 @@ class Command(AppCommand):
             max_workers=job.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(job.ruleset_name, job.profiles, job.apply_profiles),
+            initargs=(job.ruleset_name, job.profiles, job.apply_profiles, job.detail),
         )
         pending: deque = deque()  # futures in input order; at most workers * TASKS_PER_WORKER
 

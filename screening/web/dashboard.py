@@ -17,13 +17,13 @@ row by row).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Case, Count, Exists, Min, OuterRef, Value, When
 from django.db.models.functions import TruncMonth
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -201,20 +201,22 @@ def figures(organisation, start: dt.date, end: dt.date) -> Figures:
         row["total"] += n
     by_outcome = sorted(table.values(), key=lambda row: (-row["total"], row["id"]))
 
-    exclusion = outcomes.filter(outcome_id__startswith=EXCLUSION_PREFIX).values("screening_id").distinct().count()
+    flagged = ScreeningOutcome.objects.filter(screening=OuterRef("pk"), outcome_id__startswith=EXCLUSION_PREFIX)
+    exclusion = screenings.filter(Exists(flagged)).count()
 
-    # The strongest candidate ground of each screening: the best strength among its protection outcomes.
-    best: dict = {}
-    for screening_id, strength in (
-        outcomes.filter(category__in=PROTECTION_CATEGORIES).order_by().values_list("screening_id", "strength")
-    ):
-        rank = STRENGTH_ORDER.get(strength, len(STRENGTH_ORDER))
-        if rank < best.get(screening_id, len(STRENGTH_ORDER)):
-            best[screening_id] = rank
-    strongest = defaultdict(int)
-    for rank in best.values():
-        strongest[next(s for s, r in STRENGTH_ORDER.items() if r == rank)] += 1
-    by_strongest = [(s, strongest.get(s, 0)) for s in STRENGTH_ORDER] + [("none", total - len(best))]
+    # The strongest candidate ground of each screening: the best rank among its protection outcomes, one number
+    # per screening from the database (grouped by screening), counted here.
+    rank = Case(*(When(strength=s, then=Value(r)) for s, r in STRENGTH_ORDER.items()), default=Value(9))
+    best = Counter(
+        outcomes.filter(category__in=PROTECTION_CATEGORIES)
+        .order_by()
+        .values("screening_id")
+        .annotate(best=Min(rank))
+        .values_list("best", flat=True)
+    )
+    names = {r: s for s, r in STRENGTH_ORDER.items()}
+    by_strongest = [(s, best.get(r, 0)) for s, r in STRENGTH_ORDER.items()]
+    by_strongest.append(("none", total - sum(n for r, n in best.items() if r in names)))
 
     return Figures(
         total=total,
@@ -431,7 +433,8 @@ def _download(request, *, kind: str, with_answers: bool):
                 "max": MAX_ANSWER_EXPORT_ROWS
             }
             return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-        screenings = list(queryset)
+        # Only the answers are decrypted: the assessment is far larger (5 ms of JSON per row against 0.2 ms).
+        screenings = list(queryset.defer("set_aside_answers", "assessment", "case_notes"))
     else:
         screenings = list(queryset.defer("answers", "set_aside_answers", "assessment", "case_notes"))
     header, rows = export_rows(screenings, with_answers=with_answers)

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv venv-dev browser run serve serve-keys worker test lint format audit migrate bench bench-api bench-impact clean
+.PHONY: help venv venv-dev browser run serve serve-keys worker test lint format audit migrate bench bench-api bench-impact bench-jobs clean
 
 help:
 	@echo "make run    - install, migrate, load fixtures and serve on http://$(HOST):$(PORT)/"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench  - engine benchmark (prints figures; not a test)"
 	@echo "make bench-impact - ruleset_impact over 100,000 stored screenings on PostgreSQL (prints figures)"
 	@echo "make bench-api - partner API load benchmark: gunicorn + PostgreSQL on 127.0.0.1, wrk (prints figures)"
+	@echo "make bench-jobs - a 100,000-row job on 2 Celery worker processes vs manage.py screen --workers 2 (BENCH_PG_URL database is dropped)"
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -90,6 +91,10 @@ bench-api: venv-dev
 
 bench-impact: venv-dev
 	$(PY) bench/impact_bench.py
+
+# Needs PostgreSQL and Redis on 127.0.0.1; BENCH_PG_URL names a database it DROPS and creates (default .../h2).
+bench-jobs: venv-dev
+	$(PY) bench/job_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache db.sqlite3

@@ -27,8 +27,38 @@ limit_request_field_size = 8190
 # Replace workers now and then so that a slow leak cannot grow without bound.
 max_requests = 2000
 max_requests_jitter = 200
-accesslog = "-"
+# Logs: with LOG_FORMAT=json (the production default) gunicorn's own lines are JSON objects like the app's, and
+# there is no separate access log: the app writes one line per request with its request id (screening.requests,
+# screening/log_context.py). With LOG_FORMAT=text, gunicorn's usual access log, with the request id at the end.
+_log_format = os.environ.get("LOG_FORMAT", "json").strip().lower()
+if _log_format == "json":
+    accesslog = None
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "config.log_filters.JsonFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "rename_fields": {"asctime": "timestamp", "levelname": "level", "name": "logger"},
+                "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            }
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "loggers": {"gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    }
+else:
+    accesslog = "-"
+    access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(L)ss request_id=%({x-request-id}o)s'
 # gunicorn itself believes X-Forwarded-Proto (making the request "https" to Django) from these addresses: only
 # when the operator says a proxy sets that header, as for Django's SECURE_PROXY_SSL_HEADER (review D21).
 _proxy_trusted = os.environ.get("SECURE_PROXY_SSL_HEADER_TRUSTED", "").strip().lower() in {"1", "true", "yes", "on"}
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1" if _proxy_trusted else "")
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, README "Metrics"): forget a dead worker's gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from screening import availability
+from screening import availability, metrics
 
 urlpatterns = [
     # Probes for a load balancer or orchestrator (screening/availability.py): no authentication.
     path("healthz", availability.healthz, name="healthz"),
     path("readyz", availability.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),  # Prometheus, when METRICS_ENABLED (screening/metrics.py)
     path("admin/", admin.site.urls),
     path("", include("screening.urls")),
     path("", include(("screening.web.results_urls", "results"))),

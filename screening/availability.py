@@ -10,14 +10,17 @@ middleware included (the session is loaded there), comes through `server_error`,
 Probes (plain views: no authentication, no throttle, no session, nothing about the data):
 * `/healthz`: the process answers. It touches neither the database nor Redis, so a database outage does not make
   an orchestrator restart healthy web processes.
-* `/readyz`: the database answers `SELECT 1` and, when REDIS_URL is set, Redis answers PING. 503 with Retry-After
-  otherwise, naming only which dependency is down ("ok"/"unavailable"), never an error message or an address.
+* `/readyz`: every dependency a request or a job needs: the database answers `SELECT 1`; the cache (Redis with
+  REDIS_URL: the rate limits live there) stores and reads back a value; the Celery broker, when one is configured,
+  accepts a connection; the active ruleset (settings.SCREENING["RULESET"]) is loaded. 503 with Retry-After
+  otherwise, naming only which check failed ("ok"/"unavailable"), never an error message or an address.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import uuid
 
 import redis
 from django.conf import settings
@@ -97,17 +100,52 @@ def _database_ok() -> bool:
         return False
 
 
-def _redis_ok() -> bool | None:
-    """True/False when REDIS_URL is set, None when the deployment uses no Redis."""
-    if not settings.REDIS_URL:
-        return None
+def _cache_ok() -> bool:
+    """A value written to the cache reads back (the Redis cache raises when Redis is down)."""
+    from django.core.cache import cache
+
+    key = f"readyz:{uuid.uuid4().hex}"
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        cache.set(key, "1", timeout=10)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return ok
+    except Exception:  # the backend's own error classes (redis.ConnectionError, OSError ...)
+        return False
+
+
+def _broker_ok() -> bool | None:
+    """True/False when a Celery broker is configured, None when jobs run in the web process (no broker)."""
+    url = getattr(settings, "CELERY_BROKER_URL", "")
+    if not url:
+        return None
+    if url.startswith(("redis://", "rediss://", "unix://")):
         try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except (redis.RedisError, OSError):
+            client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
+        except (redis.RedisError, OSError):
+            return False
+    from kombu import Connection  # another broker (e.g. RabbitMQ): one connection attempt, no retries
+
+    try:
+        with Connection(url, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+def _ruleset_ok() -> bool:
+    """The active ruleset loads (once per process, then cached): without it nothing can be screened."""
+    from .selectors import active_ruleset
+
+    try:
+        return bool(active_ruleset().rules)
+    except Exception:
+        logger.exception("readyz: the active ruleset cannot be loaded")
         return False
 
 
@@ -115,10 +153,11 @@ def _redis_ok() -> bool | None:
 @require_safe
 @never_cache
 def readyz(request):
-    checks = {"database": _database_ok()}
-    redis_ok = _redis_ok()
-    if redis_ok is not None:
-        checks["redis"] = redis_ok
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    broker_ok = _broker_ok()
+    if broker_ok is not None:
+        checks["broker"] = broker_ok
+    checks["ruleset"] = _ruleset_ok()
     ready = all(checks.values())
     body = {
         "status": "ok" if ready else "unavailable",

@@ -30,3 +30,16 @@ def check_encryption_keys(app_configs, **kwargs):
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="screening.E003")]
     return []
+
+
+@checks.register(checks.Tags.security)
+def check_metrics_access(app_configs, **kwargs):
+    if settings.METRICS_ENABLED and not (settings.METRICS_TOKEN or settings.METRICS_ALLOWED_IPS):
+        return [
+            checks.Warning(
+                "METRICS_ENABLED is set but neither METRICS_TOKEN nor METRICS_ALLOWED_IPS: /metrics refuses everyone.",
+                hint="Set METRICS_TOKEN (the scraper sends Authorization: Bearer <token>) or METRICS_ALLOWED_IPS.",
+                id="screening.W010",
+            )
+        ]
+    return []

@@ -648,6 +648,18 @@ def screenings_listed(*, actor: Actor, screenings, detail: dict | None = None) -
         )
 
 
+def screenings_exported(*, actor: Actor, screenings, detail: dict | None = None) -> None:
+    """Audit a supervisor's export of screenings WITH their answers (the dashboard's export): ONE `exported` event
+    with the format and every screening id exported, never a value."""
+    ids = [str(s.id) for s in screenings]
+    audit_record(
+        actor=actor,
+        screening_id=None,
+        action=AuditAction.EXPORTED,
+        detail={**(detail or {}), "with_answers": True, "screenings": ids},
+    )
+
+
 @transaction.atomic
 def screenings_purge(*, organisation: Organisation, older_than_days: int, dry_run: bool = False) -> list:
     """Hard-delete the organisation's screenings created more than `older_than_days` ago; audited per screening.

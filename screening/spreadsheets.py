@@ -263,23 +263,32 @@ def _safe(cell: str) -> str:
     return "'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-def results_csv(rows: list[list[str]]) -> bytes:
+def table_csv(header: list[str], rows: list[list]) -> bytes:
+    """A CSV with a byte-order mark (Excel reads it as UTF-8), every cell formula-safe."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(RESULT_COLUMNS)
+    writer.writerow(header)
     writer.writerows([[_safe(c) for c in row] for row in rows])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def results_xlsx(rows: list[list[str]]) -> bytes:
+def table_xlsx(header: list[str], rows: list[list], *, title: str) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "results"
-    sheet.append(RESULT_COLUMNS)
+    sheet.title = title
+    sheet.append(header)
     for row in rows:
         sheet.append([_safe(c) for c in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def results_csv(rows: list[list[str]]) -> bytes:
+    return table_csv(RESULT_COLUMNS, rows)
+
+
+def results_xlsx(rows: list[list[str]]) -> bytes:
+    return table_xlsx(RESULT_COLUMNS, rows, title="results")

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "screening.log_context.RequestIdMiddleware",  # X-Request-ID, and the id on every log line of the request
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below)
     "whitenoise.middleware.WhiteNoiseMiddleware",  # serves static files under gunicorn (docs UI, CSS)
@@ -295,12 +296,59 @@ AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "2555"))
 
 # Answers are special-category data: nothing in the app logs answer values. Keep request bodies out of logs.
 # Expected denials (4xx: 401, 403, 404...) log one warning line without a traceback (review D18: every 403 logged
-# ~35 lines); 5xx keep theirs.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"client_errors_one_line": {"()": "config.log_filters.ClientErrorsOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"filters": ["client_errors_one_line"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# ~35 lines); 5xx keep theirs. Every line carries the request id of its web request or the job id of its task
+# (screening/log_context.py). LOG_FORMAT=json writes one JSON object per line (python-json-logger: timestamp,
+# level, logger, message, request_id, job_id and the request line's method, path, status, duration_ms) for a log
+# collector; "text" (the default here; production.py defaults to json) is for a person at a terminal.
+LOG_FORMATS = ("text", "json")
+
+
+def logging_config(log_format: str, level: str = "INFO") -> dict:
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {
+            "client_errors_one_line": {"()": "config.log_filters.ClientErrorsOneLine"},
+            "log_context": {"()": "screening.log_context.LogContextFilter"},
+        },
+        "formatters": {
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(log_context)s] %(message)s"},
+            "json": {
+                "()": "config.log_filters.JsonFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(job_id)s",
+                "rename_fields": {"asctime": "timestamp", "levelname": "level", "name": "logger"},
+                "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            },
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["log_context"]}
+        },
+        "loggers": {"django.request": {"filters": ["client_errors_one_line"]}},
+        "root": {"handlers": ["console"], "level": level},
+    }
+
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+
+# Prometheus metrics (django-prometheus), off unless METRICS_ENABLED: request counts and latencies by view and
+# status, and database query counts and errors, at /metrics (screening/metrics.py). The page is refused (403) unless
+# the scraper sends `Authorization: Bearer <METRICS_TOKEN>` or connects from an address in METRICS_ALLOWED_IPS
+# (the client address as the audit trail sees it: TRUSTED_PROXY_COUNT). With more than one gunicorn worker, set
+# PROMETHEUS_MULTIPROC_DIR to an empty directory so the page adds up every worker's counts (README: Metrics).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "")
+if METRICS_ENABLED:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole request
+        *MIDDLEWARE,
+        "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: sees the view and the status
+    ]
+    # The same database backend, wrapped to count queries and errors.
+    _engine = DATABASES["default"]["ENGINE"]
+    if _engine in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
+        DATABASES["default"]["ENGINE"] = _engine.replace("django.db.backends.", "django_prometheus.db.backends.")

@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env_bool
+from .base import BASE_DIR, env_bool, logging_config
 
 if not os.environ.get("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
@@ -33,13 +33,16 @@ if (
     )
 
 DEBUG = False
+# One JSON object per log line for the log collector unless LOG_FORMAT says otherwise (base.py: logging_config).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json").strip().lower()
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # X-Forwarded-Proto is believed only when the operator says a proxy in front sets it (and strips the client's):
 # otherwise a client could claim HTTPS over plain HTTP and skip the redirect (review D21).
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER_TRUSTED", False) else None
 )
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # probes may call gunicorn over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes and scrapers may use plain HTTP
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # The interview language (ru/uk) can hint at a claimant's nationality: HTTPS only, not sent cross-site, and not

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import account, member_reset, sessions, triage, two_factor, views
+from . import account, dashboard, member_reset, sessions, triage, two_factor, views
 
 app_name = "web"
 
@@ -29,6 +29,9 @@ urlpatterns = [
     path("triage/template.<str:kind>", triage.template, name="triage-template"),
     path("triage/jobs/<uuid:job_id>/", triage.job_page, name="triage-job"),
     path("triage/jobs/<uuid:job_id>/results.<str:kind>", triage.job_results, name="triage-results"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/export.<str:kind>", dashboard.export, name="dashboard-export"),
+    path("dashboard/export-with-answers/", dashboard.export_with_answers, name="dashboard-export-answers"),
     path("cases/new/", views.case_new, name="case-new"),
     path("cases/<uuid:screening_id>/", views.case_start, name="case-start"),
     path("cases/<uuid:screening_id>/tasks/", views.tasks, name="tasks"),

@@ -307,3 +307,29 @@ def test_a_never_sees_or_removes_b_s_webhooks(orgs):
         covered.add((op, method))
     assert Webhook.objects.filter(pk=b_id).exists()
     assert covered == {op for op, kind in OPERATIONS.items() if kind == "webhook"}
+
+
+def test_a_s_supervisor_dashboard_and_exports_show_nothing_of_b(orgs):
+    """The supervisor dashboard (web, screening/web/dashboard.py): A's figures and exports count A's screenings
+    only, never B's (B's screening is from Belarus, A's from Russia)."""
+    from django.test import Client
+
+    a, b, a_screening, b_screening = orgs
+    user = services.user_create(
+        organisation=a.organisation, username="a-sup", password="pw-unused-1", role=Role.SUPERVISOR
+    )
+    client = Client()
+    client.force_login(user)
+    today = dt.date.today().isoformat()
+    query = {"start": today, "end": today}
+    page = client.get("/dashboard/", query)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "1 screening created from" in text and "Russia" in text and "Belarus" not in text
+    for url, method in (("/dashboard/export.csv", "get"), ("/dashboard/export-with-answers/", "post")):
+        data = {**query, "format": "csv"}
+        response = client.get(url, data) if method == "get" else client.post(url, data)
+        body = response.content.decode("utf-8-sig")
+        assert response.status_code == 200, url
+        assert "a-ref" in body and "b-ref" not in body and str(b_screening.id) not in body and "BY" not in body
+    assert not AuditEvent.objects.filter(organisation=b.organisation, actor_user=user).exists()

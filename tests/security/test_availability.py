@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -111,25 +112,56 @@ def test_healthz_answers_without_the_database():
     assert Client().post("/healthz").status_code == 405
 
 
+NO_BROKER = {"REDIS_URL": "", "CELERY_BROKER_URL": ""}
+
+
 @pytest.mark.django_db
-@override_settings(REDIS_URL="")
+@override_settings(**NO_BROKER)
 def test_readyz_reports_the_database():
     ready = Client().get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "ruleset": "ok"}}
     with down():
         unready = Client().get("/readyz")
     assert_unavailable(unready)
-    assert unready.json() == {"status": "unavailable", "checks": {"database": "unavailable"}}
+    assert unready.json() == {
+        "status": "unavailable",
+        "checks": {"database": "unavailable", "cache": "ok", "ruleset": "ok"},
+    }
+
+
+def redis_cache(url: str) -> dict:
+    # The production cache of base.py (test.py uses local memory), pointed at `url`.
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 
 
 @pytest.mark.django_db
-@override_settings(REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
 def test_readyz_reports_an_unreachable_redis_without_its_address():
-    response = Client().get("/readyz")
+    closed = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    with override_settings(REDIS_URL=closed, CELERY_BROKER_URL=closed, CACHES=redis_cache(closed)):
+        response = Client().get("/readyz")
     assert_unavailable(response)
-    assert response.json() == {"status": "unavailable", "checks": {"database": "ok", "redis": "unavailable"}}
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "cache": "unavailable", "broker": "unavailable", "ruleset": "ok"},
+    }
     assert "127.0.0.1" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@override_settings(**NO_BROKER)
+def test_readyz_reports_a_ruleset_that_cannot_be_loaded():
+    with mock.patch("screening.selectors.active_ruleset", side_effect=OSError("rules/rulesets/x: not found")):
+        response = Client().get("/readyz")
+    assert_unavailable(response)
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "ruleset": "unavailable"}
+    assert "rulesets" not in response.content.decode()
 
 
 def redis_reachable(url: str) -> bool:
@@ -145,10 +177,60 @@ def redis_reachable(url: str) -> bool:
 def test_readyz_reports_a_reachable_redis():
     if not redis_reachable(REDIS_TEST_URL):
         pytest.skip(f"Redis is not reachable at {REDIS_TEST_URL} (.ci/run starts it; start redis-server locally)")
-    with override_settings(REDIS_URL=REDIS_TEST_URL):
+    with override_settings(
+        REDIS_URL=REDIS_TEST_URL, CELERY_BROKER_URL=REDIS_TEST_URL, CACHES=redis_cache(REDIS_TEST_URL)
+    ):
         response = Client().get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "broker": "ok", "ruleset": "ok"},
+    }
+
+
+@pytest.mark.django_db
+def test_readyz_goes_unready_when_redis_is_stopped(tmp_path):
+    """A private redis-server (the machine's shared one on 6379 is never touched): ready while it runs, 503 naming
+    the cache and the broker once it is stopped, ready again when it is back."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    port = free_port()
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not redis_reachable(url):
+            assert process.poll() is None and time.monotonic() < deadline, "the private redis-server did not start"
+            time.sleep(0.05)
+        return process
+
+    def stop(process: subprocess.Popen) -> None:
+        process.terminate()
+        process.wait(timeout=10)
+
+    url = f"redis://127.0.0.1:{port}/0"
+    with override_settings(REDIS_URL=url, CELERY_BROKER_URL=url, CACHES=redis_cache(url)):
+        process = start()
+        try:
+            assert Client().get("/readyz").status_code == 200
+            stop(process)
+            unready = Client().get("/readyz")
+            assert_unavailable(unready)
+            assert unready.json() == {
+                "status": "unavailable",
+                "checks": {"database": "ok", "cache": "unavailable", "broker": "unavailable", "ruleset": "ok"},
+            }
+            process = start()
+            assert Client().get("/readyz").status_code == 200
+        finally:
+            if process.poll() is None:
+                stop(process)
 
 
 # ---- database timeouts -------------------------------------------------------------------------------------

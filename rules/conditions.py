@@ -7,6 +7,7 @@ them; the durable_rules compiler and the test oracle both build on it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -76,6 +77,19 @@ def normalise(cond: Mapping[str, Any], sets: Mapping[str, list]) -> dict:
     return dict(cond)
 
 
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_ISO_MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
+
+
+def same_answer(value: Any, operand: Any) -> bool:
+    """eq's equality. A condition on an approximate date question names a month (YYYY-MM; the loader requires
+    it), and an answer holds it at that precision: "2022-09" and "2022-09-21" both equal "2022-09". Everything
+    else is plain equality (a full date equals only itself)."""
+    if isinstance(operand, str) and isinstance(value, str) and _ISO_MONTH.match(operand) and _ISO_DAY.match(value):
+        return value[:7] == operand
+    return value == operand
+
+
 def leaf_operator(leaf: Mapping[str, Any]) -> str:
     """The operator of a question leaf (count_of wins over its companion gte)."""
     if "count_of" in leaf:
@@ -93,9 +107,9 @@ def test_answer(leaf: Mapping[str, Any], value: Any) -> bool:
     operators; they are kept apart on purpose, so the differential test checks one against the other."""
     op = leaf_operator(leaf)
     if op == "eq":
-        return value == leaf["eq"]
+        return same_answer(value, leaf["eq"])
     if op == "ne":
-        return value != leaf["ne"]
+        return not same_answer(value, leaf["ne"])
     if op == "in":
         return value in leaf["in"]
     if op == "any_of":
@@ -115,6 +129,12 @@ def compile_test(leaf: Mapping[str, Any]) -> Callable[[Any], bool]:
     """test_answer for one leaf as a closure with its option lists turned into sets (the engine's hot path)."""
     op = leaf_operator(leaf)
     operand = leaf[op]
+    if op in ("eq", "ne") and isinstance(operand, str) and _ISO_MONTH.match(operand):  # a month: see same_answer
+        return (
+            (lambda value: same_answer(value, operand))
+            if op == "eq"
+            else (lambda value: not same_answer(value, operand))
+        )
     if op == "eq":
         return lambda value: value == operand
     if op == "ne":

@@ -17,7 +17,7 @@ from . import conditions as c
 from . import schema
 from .countries import COUNTRIES
 from .model import Citation, Option, Outcome, PostProcessing, Question, Questionnaire, Rule, Ruleset
-from .validation import _check_value
+from .validation import _check_value, is_year_month
 
 RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
 DEFAULT_RULESET = "military_service/1.1.0"
@@ -94,6 +94,10 @@ def check_condition(
             continue  # integer operands: the schema checks their type
         if op == "count_of" and not isinstance(leaf.get("gte"), int):
             problems.append(f"{where}: count_of needs an integer gte")
+        if question.type == "date" and question.approximate and op in ("eq", "ne"):
+            if not (isinstance(leaf[op], str) and is_year_month(leaf[op])):
+                problems.append(f"{where}: {qid} is an approximate date: compare it by month, written YYYY-MM")
+                continue
         values = leaf[op] if isinstance(leaf[op], list) else [leaf[op]]
         # Each value must be a valid answer to the question (type, option id, country code, date).
         check = question if question.type != "multi_choice" else _single_option_view(question)
@@ -129,6 +133,9 @@ def build_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire, list[st
         options = tuple(Option(o["id"], o["label"], o.get("caseworker_label")) for o in raw.get("options", []))
         if raw["type"] in ("single_choice", "multi_choice") and not options:
             problems.append(f"questionnaire: {qid}: a {raw['type']} question needs options")
+        for flag in ("approximate", "past"):
+            if raw.get(flag) and raw["type"] != "date":
+                problems.append(f"questionnaire: {qid}: only a date question can be {flag}")
         if raw["type"] not in ("single_choice", "multi_choice") and options:
             problems.append(f"questionnaire: {qid}: a {raw['type']} question cannot have options")
         if len({o.id for o in options}) != len(options):
@@ -156,6 +163,8 @@ def build_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire, list[st
             caseworker_help=raw.get("caseworker_help", raw["help"]),
             required=raw.get("required", False),
             sensitive=raw.get("sensitive", False),
+            approximate=raw.get("approximate", False),
+            past=raw.get("past", False),
             options=options,
             show_if=c.normalise(show_if, sets) if show_if is not None and not problems else None,
             raw=raw,

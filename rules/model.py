@@ -29,6 +29,10 @@ class Question:
     caseworker_help: str
     required: bool = False
     sensitive: bool = False
+    # date questions: `approximate` also accepts month and year alone (stored YYYY-MM: the answer's precision);
+    # `past` asks about a past event, so a date after today is refused (future_date)
+    approximate: bool = False
+    past: bool = False
     options: tuple[Option, ...] = ()
     show_if: dict | None = None  # normalised
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)

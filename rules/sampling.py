@@ -50,8 +50,9 @@ def _random_value(question, rng: random.Random) -> Any:
         return rng.choice([rng.randint(10, 19), rng.randint(14, 17), rng.randint(18, 70)])
     if kind == "country":
         return rng.choice(COUNTRY_POOL)
-    if kind == "date":
-        return f"{rng.randint(2014, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    if kind == "date":  # past dates (a past event's question refuses a future one); some approximate: YYYY-MM
+        year, month, day = rng.randint(2014, 2025), rng.randint(1, 12), rng.randint(1, 28)
+        return f"{year}-{month:02d}" if question.approximate and day <= 4 else f"{year}-{month:02d}-{day:02d}"
     if kind == "text":
         return rng.choice(["Buryat", "Crimean Tatar", "Kurdish", "Chechen"])
     ids = list(question.option_ids)

@@ -116,6 +116,10 @@ QUESTIONNAIRE = {
                     "audience": {"enum": ["claimant", "caseworker", "either"]},
                     "required": {"type": "boolean"},
                     "sensitive": {"type": "boolean"},
+                    # date questions only (the loader checks): month and year alone accepted, stored YYYY-MM
+                    "approximate": {"type": "boolean"},
+                    # date questions only: a past event, so a date after today is refused (future_date)
+                    "past": {"type": "boolean"},
                     "prompt": _TEXT,
                     "caseworker_prompt": _TEXT,
                     "help": _TEXT,

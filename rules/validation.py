@@ -8,6 +8,7 @@ Error messages never repeat the answer value: answers can be special-category da
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +38,7 @@ class ErrorCode(StrEnum):
     INVALID_DATE = "invalid_date"
     INVALID_COUNTRY = "invalid_country"
     NOT_APPLICABLE = "not_applicable"
+    FUTURE_DATE = "future_date"
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ _TYPE_NAMES = {
     "boolean": "true or false",
     "integer": "a whole number",
     "country": "an ISO 3166-1 alpha-2 country code such as RU",
-    "date": "a date written YYYY-MM-DD",
+    "date": "a date written YYYY-MM-DD (or YYYY-MM where the question is approximate)",
     "text": "text",
     "single_choice": "one option id",
     "multi_choice": "a list of option ids",
@@ -93,8 +95,21 @@ def _check_value(question, value: Any) -> tuple[Any, list[AnswerError]]:
     elif qtype == "date":
         if not isinstance(value, str):
             return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
-        if not is_iso_date(value):
-            return err(ErrorCode.INVALID_DATE, "The answer must be a real date written YYYY-MM-DD.")
+        if is_year_month(value) and not question.approximate:
+            return err(
+                ErrorCode.INVALID_DATE,
+                "This question needs a full date written YYYY-MM-DD: month and year alone (YYYY-MM) are accepted "
+                "only where the question is approximate.",
+            )
+        if not is_iso_date(value) and not is_year_month(value):
+            shape = "YYYY-MM-DD or YYYY-MM" if question.approximate else "YYYY-MM-DD"
+            return err(ErrorCode.INVALID_DATE, f"The answer must be a real date written {shape}.")
+        if int(value[:4]) < DATE_MIN_YEAR:
+            return err(ErrorCode.OUT_OF_RANGE, f"The year must be {DATE_MIN_YEAR} or later.")
+        if question.past and is_future(value):
+            return err(
+                ErrorCode.FUTURE_DATE, "The date must be today or in the past: this question asks about a past event."
+            )
     elif qtype == "text":
         if not isinstance(value, str):
             return err(ErrorCode.INVALID_TYPE, f"The answer {expected}.")
@@ -122,6 +137,33 @@ def _check_value(question, value: Any) -> tuple[Any, list[AnswerError]]:
             return err(ErrorCode.EXCLUSIVE_OPTION, message)
         value = sorted(value, key=question.option_ids.index)
     return value, []
+
+
+DATE_MIN_YEAR = 1900  # "0022" is a two-digit year gone wrong (review D2), not a date anyone left a country
+_YEAR_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+
+
+def is_year_month(text: str) -> bool:
+    """A month and year written YYYY-MM: an approximate date's stored form (its precision is the month)."""
+    return bool(_YEAR_MONTH.match(text))
+
+
+def latest_today() -> dt.date:
+    """Today's date somewhere on Earth (UTC+14): a date entered "today" in any time zone is never in the future."""
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=14)).date()
+
+
+def is_future(value: str, today: dt.date | None = None) -> bool:
+    """Whether a stored date (YYYY-MM-DD, or YYYY-MM: the month) is after today (latest_today by default)."""
+    today = today or latest_today()
+    if is_year_month(value):
+        return (int(value[:4]), int(value[5:7])) > (today.year, today.month)
+    return dt.date.fromisoformat(value) > today
+
+
+def date_key(value: str) -> tuple[int, int, int]:
+    """A stored date as (year, month, day) for comparison; a YYYY-MM date has day 0 (before the month's days)."""
+    return int(value[:4]), int(value[5:7]), int(value[8:10]) if len(value) == 10 else 0
 
 
 def is_iso_date(text: str) -> bool:

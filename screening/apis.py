@@ -143,6 +143,8 @@ def _question_dict(question, localised) -> dict:
         "caseworker_help": texts["caseworker_help"],
         "show_if": question.raw.get("show_if"),
     }
+    if question.type == "date":  # YYYY-MM accepted too (approximate); no date after today (past)
+        out.update(approximate=question.approximate, past=question.past)
     if question.options:
         out["options"] = [{"id": o.id, **texts["options"][o.id]} for o in question.options]
     return out

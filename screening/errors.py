@@ -64,6 +64,7 @@ class ApiErrorCode(StrEnum):
     INVALID_DATE = "invalid_date"
     INVALID_COUNTRY = "invalid_country"
     NOT_APPLICABLE = "not_applicable"
+    FUTURE_DATE = "future_date"  # a date after today for a past event (date_left_country)
     INCOMPLETE = "incomplete"  # a complete screening needs every required question answered
     FREE_TEXT_NOT_ACCEPTED = "free_text_not_accepted"  # evaluate/ takes no answer to a text question
 

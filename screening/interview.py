@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from rules import conditions as c
 from rules.countries import COUNTRIES
 from rules.model import Question, Questionnaire
-from rules.validation import EXCLUSIVE_OPTIONS, INTEGER_MAX, INTEGER_MIN, TEXT_MAX_LENGTH
+from rules.validation import DATE_MIN_YEAR, EXCLUSIVE_OPTIONS, INTEGER_MAX, INTEGER_MIN, TEXT_MAX_LENGTH, is_future
 
 CLAIMANT, CASEWORKER = "claimant", "caseworker"
 
@@ -101,6 +101,51 @@ class FieldError:
     question: str
     field: str  # the HTML id the error summary links to
     message: str
+    parts: tuple[str, ...] = ()  # a date's boxes with the problem ("day", "month", "year"): only those are red
+
+
+DATE_PARTS = ("day", "month", "year")
+
+
+def parse_date(question: Question, raw: dict[str, str]) -> tuple[str | None, str, tuple[str, ...]]:
+    """(stored value, error, boxes in error) of a date typed as day, month and year boxes, the GOV.UK way.
+
+    The error names what is missing ("Date must include a month") and only the boxes at fault are highlighted.
+    An approximate question accepts month and year alone, stored YYYY-MM; a year needs 4 numbers (review D2:
+    "22" was saved as 0022); a past event cannot be after today (review D1)."""
+    missing = tuple(p for p in DATE_PARTS if not raw[p])  # all three empty never gets here: no answer
+    if question.approximate and "day" in missing:
+        missing = tuple(p for p in missing if p != "day") if len(missing) < 3 else missing
+    if missing:
+        names = {"day": _("a day"), "month": _("a month"), "year": _("a year")}
+        if len(missing) == 1:
+            message = _("Date must include %(part)s") % {"part": names[missing[0]]}
+        else:
+            message = _("Date must include %(first)s and %(second)s") % {
+                "first": names[missing[0]],
+                "second": names[missing[1]],
+            }
+        return None, message, missing
+    wrong = tuple(p for p in DATE_PARTS if raw[p] and not raw[p].isdigit())
+    if wrong:
+        return None, _("Date must be a real date"), wrong
+    if len(raw["year"]) != 4:
+        return None, _("Year must include 4 numbers"), ("year",)
+    year, month = int(raw["year"]), int(raw["month"])
+    if year < DATE_MIN_YEAR:
+        return None, _("Year must be %(year)s or later") % {"year": DATE_MIN_YEAR}, ("year",)
+    if not 1 <= month <= 12:
+        return None, _("Date must be a real date"), ("month",)
+    if raw["day"]:
+        try:
+            value = dt.date(year, month, int(raw["day"])).isoformat()
+        except ValueError:
+            return None, _("Date must be a real date"), ("day",)
+    else:
+        value = f"{year:04d}-{month:02d}"
+    if question.past and is_future(value):
+        return None, _("Date must be today or in the past"), DATE_PARTS if raw["day"] else ("month", "year")
+    return value, "", ()
 
 
 def field_id(question: Question, part: str = "") -> str:
@@ -135,14 +180,14 @@ def parse_form(questions: list[Question], data) -> tuple[dict[str, Any], list[Fi
             else:
                 answers[name] = [o for o in question.option_ids if o in values]
         elif kind == "date":
-            parts = [data.get(f"{name}-{p}", "").strip() for p in ("day", "month", "year")]
-            if not any(parts):
+            typed = {p: data.get(f"{name}-{p}", "").strip() for p in DATE_PARTS}
+            if not any(typed.values()):
                 continue
-            try:
-                day, month, year = (int(p) for p in parts)
-                answers[name] = dt.date(year, month, day).isoformat()
-            except ValueError:
-                error = _("Enter a real date, for example 27 9 2022.")
+            value, message, parts = parse_date(question, typed)
+            if message:
+                errors.append(FieldError(question.id, field_id(question, parts[0]), message, parts))
+                continue
+            answers[name] = value
         else:
             raw = data.get(name, "")
             raw = raw.strip() if isinstance(raw, str) else raw
@@ -199,8 +244,8 @@ def form_value(question: Question, answers: dict, data=None) -> Any:
     if question.type == "date":
         if not value:
             return {"day": "", "month": "", "year": ""}
-        year, month, day = value.split("-")
-        return {"day": str(int(day)), "month": str(int(month)), "year": year}
+        year, month, *day = value.split("-")  # YYYY-MM (approximate): no day
+        return {"day": str(int(day[0])) if day else "", "month": str(int(month)), "year": year}
     if question.type == "boolean":
         return "" if value is None else ("true" if value else "false")
     if question.type == "multi_choice":

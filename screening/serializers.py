@@ -628,6 +628,13 @@ class QuestionSerializer(serializers.Serializer):
     caseworker_help = serializers.CharField(allow_blank=True)
     show_if = serializers.DictField(allow_null=True, help_text="When the question applies (rules/README.md).")
     options = OptionSerializer(many=True, required=False)
+    approximate = serializers.BooleanField(
+        required=False,
+        help_text="Date questions only: month and year alone are accepted, written YYYY-MM (the answer's precision).",
+    )
+    past = serializers.BooleanField(
+        required=False, help_text="Date questions only: a past event, so a date after today is refused (future_date)."
+    )
 
 
 class SectionSerializer(serializers.Serializer):

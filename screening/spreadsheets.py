@@ -3,8 +3,9 @@ Lines file into job items (screening/jobs.py), each with its row number.
 
 The template has a `reference` column and one column per question id, in questionnaire order. A cell holds an
 option id or the option's label in the template's language (or English), several options separated by `;`,
-yes/no for yes/no questions, a number, a date (YYYY-MM-DD) or a country code. An empty cell is no answer. The
-template's second sheet (XLSX) or companion `options` file (CSV) lists every option with its label.
+yes/no for yes/no questions, a number, a date (YYYY-MM-DD, or YYYY-MM where the question is approximate) or a
+country code. An empty cell is no answer. The template's second sheet (XLSX) or companion `options` file (CSV)
+lists every option with its label.
 
 A cell that cannot be read is passed on as it is, so the rules' validation names the row's question and why:
 an invalid row never stops the job. A file is refused as a whole only when it cannot be read at all, or has an

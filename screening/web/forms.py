@@ -7,7 +7,6 @@ with English where a translation lacks an entry (marked lang="en").
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +86,7 @@ class Field:
     choices: list[Choice] = field(default_factory=list)
     error: str = ""
     prefill: dict | None = None  # provenance_view() of the country profile's suggestion, when there is one
+    error_parts: tuple[str, ...] = ()  # a date's boxes at fault: only those are highlighted
 
     @property
     def grouped(self) -> bool:
@@ -115,7 +115,13 @@ class Field:
         labels = {"day": _("Day"), "month": _("Month"), "year": _("Year")}
         value = self.value if isinstance(self.value, dict) else {}
         return [
-            {"part": part, "label": labels[part], "id": f"q-{self.name}-{part}", "value": value.get(part, "")}
+            {
+                "part": part,
+                "label": labels[part],
+                "id": f"q-{self.name}-{part}",
+                "value": value.get(part, ""),
+                "error": part in self.error_parts,
+            }
             for part in ("day", "month", "year")
         ]
 
@@ -172,6 +178,7 @@ def question_field(
     mode: str,
     value: Any,
     error: str = "",
+    error_parts: tuple[str, ...] = (),
     prefill: dict | None = None,
     country: str | None = None,
 ) -> Field:
@@ -187,6 +194,8 @@ def question_field(
         hint = " ".join(t for t in (claimant_hint(texts["help"]), claimant_hint(example["help"])) if t)
     english_fallback = not language.startswith("en") and not _translated(translation, question)
     widget = _widget(question)
+    if widget == "date":  # the GOV.UK date hint, in the interface language, before the question's own help
+        hint = " ".join(t for t in (date_hint(question), hint) if t)
     return Field(
         question=question,
         name=question.id,
@@ -199,8 +208,17 @@ def question_field(
         value=value,
         choices=_choices(question, texts, mode, value) if widget in ("radios", "checkboxes", "select") else [],
         error=error,
+        error_parts=error_parts,
         prefill=prefill,
     )
+
+
+def date_hint(question: Question) -> str:
+    if question.approximate:
+        return _(
+            "For example, 27 3 2022. If you do not know the day, enter the month and year only, for example 3 2022."
+        )
+    return _("For example, 27 3 2022.")
 
 
 def prefill_from_profile(question: Question, profile: dict) -> tuple[Any, dict] | None:
@@ -229,9 +247,6 @@ def answer_lines(question: Question, value: Any, *, translation: Translation, mo
         return [options[v][key] if v in options else v for v in values]
     if question.type == "country":
         return [country_names.country_name(value, translation.language)]
-    if question.type == "date":
-        try:
-            return [long_date(dt.date.fromisoformat(value))]
-        except ValueError:
-            return [value]
+    if question.type == "date":  # "27 September 2022", or "September 2022" for a month and year (YYYY-MM)
+        return [long_date(value)]
     return [str(value)]

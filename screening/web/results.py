@@ -11,7 +11,6 @@ cannot be relied on until exclusion is cleared. They never remove a ground.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -80,12 +79,7 @@ def disclaimer() -> str:
 
 
 def _date_text(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return long_date(dt.date.fromisoformat(str(value)))
-    except ValueError:
-        return str(value)
+    return long_date(str(value)) if value else ""  # a date, or a month (YYYY-MM: an approximate date)
 
 
 class Texts:

@@ -215,6 +215,7 @@ def _fields(questions, screening, *, mode, translation_, data=None, submitted=()
     answer, else (caseworker mode) the country profile's suggestion."""
     language = translation.get_language() or "en"
     messages = {e.question: e.message for e in errors}
+    error_parts = {e.question: e.parts for e in errors}
     fields = []
     for question in questions:
         prefill = None
@@ -236,6 +237,7 @@ def _fields(questions, screening, *, mode, translation_, data=None, submitted=()
                 mode=mode,
                 value=value,
                 error=messages.get(question.id, ""),
+                error_parts=error_parts.get(question.id, ()),
                 prefill=prefill,
                 country=screening.answers.get("country_of_origin"),
             )

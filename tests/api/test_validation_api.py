@@ -29,6 +29,7 @@ CASES = [
     ({"feared_consequences": ["none", "imprisonment"]}, "feared_consequences", ErrorCode.EXCLUSIVE_OPTION),
     ({"country_of_origin": "XX"}, "country_of_origin", ErrorCode.INVALID_COUNTRY),
     ({"date_left_country": "2022-02-30"}, "date_left_country", ErrorCode.INVALID_DATE),
+    ({"date_left_country": "2999-05"}, "date_left_country", ErrorCode.FUTURE_DATE),
     ({"ethnic_minority": True, "ethnic_group_name": SECRET * 40}, "ethnic_group_name", ErrorCode.TOO_LONG),
     ({"ethnic_minority": True, "ethnic_group_name": SECRET + "\x00"}, "ethnic_group_name", ErrorCode.INVALID_TYPE),
     (

@@ -19,7 +19,7 @@ help:
 	@echo "make worker - Celery worker for background jobs (needs REDIS_URL or CELERY_BROKER_URL)"
 	@echo "make bench  - engine benchmark (prints figures; not a test)"
 	@echo "make bench-impact - ruleset_impact over 100,000 stored screenings on PostgreSQL (prints figures)"
-	@echo "make bench-api - partner API load benchmark: gunicorn + PostgreSQL on 127.0.0.1, wrk (prints figures)"
+	@echo "make bench-api - partner API: server CPU per request in process, then gunicorn + wrk load (prints figures)"
 	@echo "make bench-jobs - a 100,000-row job on 2 Celery worker processes vs manage.py screen --workers 2 (BENCH_PG_URL database is dropped)"
 
 $(VENV)/.installed: requirements.txt
@@ -87,6 +87,7 @@ bench: venv-dev
 	$(PY) bench/engine_bench.py
 
 bench-api: venv-dev
+	$(PY) bench/api_inprocess_bench.py
 	$(PY) bench/api_bench.py
 
 bench-impact: venv-dev

@@ -67,11 +67,12 @@ def node_value(cond: Mapping[str, Any], leaf_value: Callable[[Mapping[str, Any]]
     nodes = getattr(leaf_value, "nodes", None)
     if nodes is None:
         return c.evaluate(cond, leaf_value, leaf_value)
-    key = id(cond)
-    found = nodes.get(key)
-    if found is None:
-        found = nodes[key] = c.evaluate(cond, leaf_value, leaf_value)
-    return found
+    entry = nodes.get(id(cond))
+    if entry is not None and entry[0] is cond:  # the entry holds its condition: an id never names another object
+        return entry[1]
+    value = c.evaluate(cond, leaf_value, leaf_value)
+    nodes[id(cond)] = (cond, value)
+    return value
 
 
 def deciding_leaves(

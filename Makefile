@@ -93,7 +93,8 @@ bench-api: venv-dev
 bench-impact: venv-dev
 	$(PY) bench/impact_bench.py
 
-# Needs PostgreSQL and Redis on 127.0.0.1; BENCH_PG_URL names a database it DROPS and creates (default .../h2).
+# Needs PostgreSQL and Redis on 127.0.0.1; BENCH_PG_URL names a database it DROPS and creates (default
+# .../refuge_jobbench), BENCH_REDIS_URL a Redis database it flushes (default .../14).
 bench-jobs: venv-dev
 	$(PY) bench/job_bench.py
 

@@ -1,6 +1,6 @@
 """Supervisor dashboard over many screenings (a script, not a test): prints figures, asserts nothing.
 
-    python bench/dashboard_bench.py                       # 10,000 screenings in PostgreSQL database h2_dashboard
+    python bench/dashboard_bench.py                 # 10,000 screenings in the database refuge_dashboard_bench
     python bench/dashboard_bench.py --screenings 2000
 
 Creates the database of --pg-url (DROPPED first), migrates it, stores N screenings of one organisation (the public
@@ -49,7 +49,7 @@ def timed(label: str, function, repeat: int = 3):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--screenings", type=int, default=10_000)
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/h2_dashboard")
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/refuge_dashboard_bench")
     args = parser.parse_args()
     recreate(args.pg_url)
     os.environ["DATABASE_URL"] = args.pg_url

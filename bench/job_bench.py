@@ -5,13 +5,13 @@
 
 The same rows two ways, on this machine, side by side:
 
-1. **A partner job end to end**: drops and creates the PostgreSQL database of --pg-url (default: `h2`; it is
-   dropped!), migrates it, creates an organisation and a partner token; flushes the Redis database of --redis-url;
-   starts gunicorn (production settings, 2 workers) and one Celery worker with --concurrency 2 (two worker
-   processes) on the same PostgreSQL and Redis; POSTs the rows as one JSON Lines job (`POST /api/v1/jobs/`), then
-   polls `GET /api/v1/jobs/{id}/` every 0.1 s until it is completed. Prints the submit time (the request that
-   stores the rows), the time to the first processed row, the total time, rows/s, and the peak RSS of the web
-   and worker processes (Linux's VmHWM of each process, read just before it is stopped).
+1. **A partner job end to end**: drops and creates the PostgreSQL database of --pg-url (default
+   `refuge_jobbench`: it is dropped!), migrates it, creates an organisation and a partner token; flushes the
+   Redis database of --redis-url (default 14); starts gunicorn (production settings, 2 workers) and one Celery
+   worker with --concurrency 2 (two worker processes) on the same PostgreSQL and Redis; POSTs the rows as one
+   JSON Lines job (`POST /api/v1/jobs/`), then polls `GET /api/v1/jobs/{id}/` every 0.1 s until it is
+   completed. Prints the submit time (the request that stores the rows), the time to the first processed row,
+   the total time, rows/s, and the peak RSS of the web and worker processes (Linux's VmHWM of each process).
 2. **`manage.py screen --workers 2`** on the same rows as a JSON Lines file: evaluates and prints a result per
    line, storing nothing (no database writes, no encryption, no audit): total time, rows/s, time to the first
    output line, and the peak RSS of the command and its worker processes.
@@ -345,10 +345,10 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=100, help="SCREENING_JOB_CHUNK_SIZE (default 100)")
     parser.add_argument(
         "--pg-url",
-        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/h2"),
+        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/refuge_jobbench"),
         help="PostgreSQL database for the job (DROPPED and created again)",
     )
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--skip-screen", action="store_true")
     parser.add_argument("--skip-job", action="store_true")
     args = parser.parse_args()

@@ -13,8 +13,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from . import checks, schema
 from . import conditions as c
-from . import schema
 from .countries import COUNTRIES
 from .model import Citation, Option, Outcome, PostProcessing, Question, Questionnaire, Rule, Ruleset
 from .validation import _check_value, is_year_month
@@ -180,12 +180,15 @@ def build_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire, list[st
         ]
         seen[qid] = question
         questions.append(question)
+    check_problems_ = checks.check_problems(data.get("checks", []), seen, sets)
+    problems += check_problems_
     questionnaire = Questionnaire(
         slug=data["meta"]["slug"],
         version=str(data["meta"]["version"]),
         sections=tuple(data["sections"]),
         sets=sets,
         questions=tuple(questions),
+        checks=checks.build_checks(data.get("checks", []), sets) if not check_problems_ else (),
     )
     return questionnaire, problems
 

@@ -51,6 +51,7 @@ class Questionnaire:
     sections: tuple[dict, ...]
     sets: Mapping[str, list]
     questions: tuple[Question, ...]
+    checks: tuple = ()  # rules.checks.Check: contradiction checks, in file order
 
     def __post_init__(self):
         object.__setattr__(self, "by_id", {q.id: q for q in self.questions})

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import conditions as c
+from .checks import ERROR, failing
 from .model import Questionnaire
 from .validation import EXCLUSIVE_OPTIONS
 
@@ -39,6 +40,11 @@ def random_answers(questionnaire: Questionnaire, rng: random.Random, *, skip: fl
             answers[question.id] = _random_value(question, rng)
         value = answers.get(question.id)
         statuses[question.id] = c.MISS if value is None or value == "unknown" else c.OK
+    # Valid means no error-level contradiction either (e.g. a recruitment age above the age): leave the first
+    # question the check names unanswered (an unknown show_if keeps any follow-up applicable).
+    for check in failing(questionnaire.checks, answers, statuses, ERROR):
+        answers.pop(check.questions[0], None)
+        statuses[check.questions[0]] = c.MISS
     return answers
 
 

@@ -74,6 +74,32 @@ _CITATION = {
 }
 
 _ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_]*$"}
+# One item of a check's `when`: a question leaf of the condition grammar, or a comparison of two answers (or of
+# an answer and a constant).
+_CHECK_ITEM = {
+    "oneOf": [
+        {"$ref": "#/$defs/condition", "required": ["q"]},
+        {
+            "type": "object",
+            "required": ["compare"],
+            "additionalProperties": False,
+            "properties": {
+                "compare": {
+                    "type": "object",
+                    "required": ["left", "op"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "left": _ID,
+                        "op": {"enum": ["lt", "gt", "eq", "ne"]},
+                        "right": _ID,
+                        "value": {"type": ["string", "integer", "boolean"]},
+                    },
+                    "oneOf": [{"required": ["right"]}, {"required": ["value"]}],
+                }
+            },
+        },
+    ]
+}
 _TEXT = {"type": "string"}
 
 QUESTIONNAIRE = {
@@ -92,6 +118,23 @@ QUESTIONNAIRE = {
             },
         },
         "sets": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        # Contradiction checks (rules/checks.py): the answers they name cannot all be true (error) or must be
+        # confirmed by a caseworker (warning).
+        "checks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "severity", "questions", "when", "message"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": _ID,
+                    "severity": {"enum": ["error", "warning"]},
+                    "questions": {"type": "array", "minItems": 2, "uniqueItems": True, "items": _ID},
+                    "when": {"type": "array", "minItems": 1, "items": _CHECK_ITEM},
+                    "message": {"type": "string", "minLength": 10},
+                },
+            },
+        },
         "questions": {
             "type": "array",
             "minItems": 1,

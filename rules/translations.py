@@ -73,6 +73,10 @@ class Translation:
             return {}
         return {c.text: text for c, text in zip(outcome.citations, translated, strict=True) if text}
 
+    def check_message(self, check) -> str:
+        """A contradiction check's message (rules.checks.Check) in this language."""
+        return self.document.get("checks", {}).get(check.id, {}).get("message") or check.message
+
     def rule_rationale(self, rule: Rule) -> str:
         return self.document.get("rules", {}).get(rule.id, {}).get("rationale") or rule.rationale
 
@@ -148,6 +152,14 @@ def translation_problems(ruleset: Ruleset, language: str) -> list[str]:
             for code in hints
             if code not in question.hints_by_country
         ]
+    checks = doc.get("checks", {})
+    problems += [
+        f"{language}: check {check.id} is not translated"
+        for check in ruleset.questionnaire.checks
+        if not (checks.get(check.id) or {}).get("message")
+    ]
+    known_checks = {check.id for check in ruleset.questionnaire.checks}
+    problems += [f"{language}: unknown check {cid}" for cid in checks if cid not in known_checks]
     outcomes = doc.get("outcomes", {})
     for outcome in ruleset.outcomes.values():
         entry = outcomes.get(outcome.id) or {}

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import conditions as c
+from .checks import ERROR, failing
 from .countries import COUNTRIES
 from .model import Questionnaire
 
@@ -39,6 +40,7 @@ class ErrorCode(StrEnum):
     INVALID_COUNTRY = "invalid_country"
     NOT_APPLICABLE = "not_applicable"
     FUTURE_DATE = "future_date"
+    CONTRADICTION = "contradiction"
 
 
 @dataclass(frozen=True)
@@ -46,9 +48,29 @@ class AnswerError:
     question: str | None
     code: ErrorCode
     message: str
+    check: str | None = None  # a contradiction: the id of the check (questionnaire.yaml `checks`)
+    questions: tuple[str, ...] = ()  # a contradiction: every question the check names
 
     def as_dict(self) -> dict:
-        return {"question": self.question, "code": str(self.code), "message": self.message}
+        out = {"question": self.question, "code": str(self.code), "message": self.message}
+        if self.check is not None:
+            out.update(check=self.check, questions=list(self.questions))
+        return out
+
+
+def contradiction_errors(questionnaire: Questionnaire, answers, statuses, tolerate=frozenset()) -> list[AnswerError]:
+    """One `contradiction` error per question named by each error-level check the answers fail (less the check
+    ids in `tolerate`: contradictions already stored, which a change elsewhere must not be refused for)."""
+    errors = []
+    for check in failing(questionnaire.checks, answers, statuses, ERROR):
+        if check.id in tolerate:
+            continue
+        message = f"{check.message} (Check {check.id}: {', '.join(check.questions)}.)"
+        errors += [
+            AnswerError(qid, ErrorCode.CONTRADICTION, message, check=check.id, questions=check.questions)
+            for qid in check.questions
+        ]
+    return errors
 
 
 class InvalidAnswers(ValueError):
@@ -190,9 +212,10 @@ def validate_answers(questionnaire: Questionnaire, answers: Any) -> tuple[dict[s
 
 
 def check_answers(
-    questionnaire: Questionnaire, answers: Any
+    questionnaire: Questionnaire, answers: Any, *, tolerate_checks: frozenset[str] = frozenset()
 ) -> tuple[dict[str, Any], list[AnswerError], dict[str, str]]:
-    """validate_answers, plus the question statuses it computed (empty when a value is invalid)."""
+    """validate_answers, plus the question statuses it computed (empty when a value is invalid). Error-level
+    contradiction checks run once every answer is valid on its own; `tolerate_checks`: see contradiction_errors."""
     statuses: dict[str, str] = {}
     if not isinstance(answers, Mapping):
         error = AnswerError(None, ErrorCode.NOT_AN_OBJECT, "Answers must be an object of question id: answer.")
@@ -222,6 +245,8 @@ def check_answers(
                         "remove the answer.",
                     )
                 )
+        if not errors:
+            errors += contradiction_errors(questionnaire, normalised, statuses, tolerate_checks)
     if errors:
         order = {q.id: i for i, q in enumerate(questionnaire.questions)}
         errors.sort(key=lambda e: (order.get(e.question, len(order)), e.question or "", e.code))

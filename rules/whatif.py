@@ -8,7 +8,8 @@ satisfiable together: the values that satisfy all of them are found among the qu
 boolean questions) or the thresholds the leaves name (integers, countries, dates, texts). The cheapest
 satisfiable conjunct over every rule of the outcome wins; ties go to the conjunct with fewer literals, then to
 rule order. Conjuncts that need an answer to a question not asked (not applicable on today's answers) are left
-out: the caseworker could not act on them from this page.
+out: the caseworker could not act on them from this page. So are conjuncts whose answers would fail an
+error-level contradiction check (rules/checks.py): they could never be saved.
 
 Each step names a question and the values that satisfy it (`allowed`, the options, in questionnaire order) and a
 `value` that does (the one a test applies to check the what-if by evaluating again), or an earlier outcome.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import conditions as c
+from .checks import ERROR, failing
 from .explain import FLIP
 from .model import Question, Questionnaire, Rule, Ruleset
 from .validation import EXCLUSIVE_OPTIONS
@@ -272,6 +274,25 @@ def what_if(
     ranked.sort(key=lambda item: item[0])
     for _, conj, leaves in ranked:
         steps = _plan(ruleset.questionnaire, conj, leaves, value, statuses, answers)
-        if steps:
+        if steps and not _contradicts(ruleset.questionnaire, answers, steps):
             return tuple(steps)
     return ()
+
+
+def _contradicts(questionnaire: Questionnaire, answers: Mapping[str, Any], steps: list[Step]) -> bool:
+    """Whether the answers a what-if proposes fail an error-level contradiction check (e.g. an age at the time of
+    the acts above the age now): such a what-if could never be saved, so the next cheapest conjunct is offered.
+    Answers the change makes not applicable are set aside first, as the interview does."""
+    changed = {**answers, **{s.question: s.value for s in steps if s.question is not None}}
+    touched = {s.question for s in steps if s.question is not None}
+    relevant = tuple(check for check in questionnaire.checks if touched.intersection(check.questions))
+    if not relevant:
+        return False
+    while True:
+        statuses = questionnaire.statuses(changed)
+        hidden = [qid for qid in changed if statuses.get(qid) == c.NA]
+        if not hidden:
+            break
+        for qid in hidden:
+            del changed[qid]
+    return bool(failing(relevant, changed, statuses, ERROR))

@@ -383,14 +383,14 @@ class EvaluateApi(ApiView):
         serializer = EvaluateRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            assessment = services.answers_evaluate(
+            evaluated = services.answers_evaluate(
                 answers=serializer.validated_data["answers"],
                 apply_country_profile=serializer.validated_data["apply_country_profile"],
                 ruleset_version=serializer.validated_data.get("ruleset_version"),
             )
         except services.ScreeningInvalid as exc:
             raise _answers_invalid(answer_errors(exc.errors)) from None
-        return Response(assessment.as_dict())
+        return Response({**evaluated.assessment.as_dict(), "warnings": evaluated.warnings})
 
 
 # ---- screenings --------------------------------------------------------------------------------------------
@@ -487,7 +487,9 @@ class ScreeningListApi(ScreeningApiMixin, ApiView):
             selectors.screening_list(organisation=self.actor.organisation, filters=criteria)
             .select_related("created_by_user", "created_by_client", "updated_by_user", "updated_by_client")
             .prefetch_related("outcomes")
-            .defer("answers", "set_aside_answers", "assessment", "country_profile_used", "case_notes")
+            .defer(
+                "answers", "set_aside_answers", "assessment", "country_profile_used", "case_notes", "confirmed_warnings"
+            )
         )
         paginator = ScreeningPagination()
         page = paginator.paginate_queryset(screenings, request, view=self)

@@ -65,6 +65,7 @@ class ApiErrorCode(StrEnum):
     INVALID_COUNTRY = "invalid_country"
     NOT_APPLICABLE = "not_applicable"
     FUTURE_DATE = "future_date"  # a date after today for a past event (date_left_country)
+    CONTRADICTION = "contradiction"  # an error-level contradiction check: one per question it names (`check`)
     INCOMPLETE = "incomplete"  # a complete screening needs every required question answered
     FREE_TEXT_NOT_ACCEPTED = "free_text_not_accepted"  # evaluate/ takes no answer to a text question
 
@@ -116,11 +117,21 @@ _MESSAGES = {
 }
 
 
-def error_item(*, code: str, message: str, question: str | None = None, field: str | None = None) -> dict:
-    """One problem of an error body."""
+def error_item(
+    *,
+    code: str,
+    message: str,
+    question: str | None = None,
+    field: str | None = None,
+    check: str | None = None,
+    questions: list[str] | None = None,
+) -> dict:
+    """One problem of an error body (`check` and `questions`: a contradiction check, and every question it names)."""
     item: dict[str, Any] = {"question": question, "code": str(code), "message": str(message)}
     if field is not None:
         item["field"] = field
+    if check is not None:
+        item.update(check=check, questions=list(questions or []))
     return item
 
 
@@ -150,7 +161,16 @@ class ApiError(exceptions.APIException):
 
 def answer_errors(errors: list[dict]) -> list[dict]:
     """Answer problems ({question, code, message} dicts from rules/services) as error items."""
-    return [error_item(question=e.get("question"), code=e["code"], message=e["message"]) for e in errors]
+    return [
+        error_item(
+            question=e.get("question"),
+            code=e["code"],
+            message=e["message"],
+            check=e.get("check"),
+            questions=e.get("questions"),
+        )
+        for e in errors
+    ]
 
 
 def validation_items(detail: Any, path: str | None = None) -> list[dict]:

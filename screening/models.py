@@ -149,6 +149,10 @@ class Screening(models.Model):
         default="",
         help_text="The caseworker's free-text notes (encrypted at rest): never sent to the rules",
     )
+    # Warning-level contradiction checks a caseworker confirmed (rules/checks.py): {check id: {answers: the
+    # answers it named when confirmed, by, at}}. A confirmation holds while those answers are unchanged. Encrypted:
+    # it repeats answer values.
+    confirmed_warnings = EncryptedJSONField(default=dict, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Optimistic-locking version, +1 on every change")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -213,6 +213,15 @@ EXAMPLE_ASSESSMENT = {
     "disclaimer": "This is a screening of candidate grounds for a caseworker to examine. It is not a decision ...",
 }
 
+_WARNING = {
+    "id": "host_country_is_country_of_origin",
+    "questions": ["host_country", "country_of_origin"],
+    "message": "The country where the person is now is their country of origin. Refugee status and subsidiary "
+    "protection need the person to be outside that country (Refugee Convention Art 1A(2)); check both answers, and "
+    "confirm only if the person is really still there.",
+    "confirmed": False,
+}
+
 EXAMPLE_SCREENING = {
     "id": "6f1c2b9e-8d4a-4c51-9a57-2f0e3c1d7b12",
     "reference": "case-2026-0042",
@@ -223,6 +232,7 @@ EXAMPLE_SCREENING = {
     "version": 1,
     "answers": EXAMPLE_ANSWERS,
     "assessment": EXAMPLE_ASSESSMENT,
+    "warnings": [_WARNING],
     "ruleset": _RULESET,
     "country_of_origin": "RU",
     "country_profile_used": {},
@@ -251,7 +261,9 @@ EVALUATE_EXAMPLES = [
         value={"answers": EXAMPLE_ANSWERS, "apply_country_profile": True},
         request_only=True,
     ),
-    OpenApiExample("Assessment (trimmed to one outcome)", value=EXAMPLE_ASSESSMENT, response_only=True),
+    OpenApiExample(
+        "Assessment (trimmed to one outcome)", value={**EXAMPLE_ASSESSMENT, "warnings": [_WARNING]}, response_only=True
+    ),
 ]
 
 ERROR_EXAMPLES = [
@@ -266,6 +278,14 @@ ERROR_EXAMPLES = [
                     "question": "ethnic_group_name",
                     "code": "free_text_not_accepted",
                     "message": "Free text is not accepted here: leave this question out.",
+                },
+                {
+                    "question": "age_at_time_of_acts",
+                    "code": "contradiction",
+                    "message": "The age when the acts took place is higher than the age now. Check both answers. "
+                    "(Check age_at_acts_above_age: age_at_time_of_acts, age.)",
+                    "check": "age_at_acts_above_age",
+                    "questions": ["age_at_time_of_acts", "age"],
                 },
             ],
         },

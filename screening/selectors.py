@@ -156,6 +156,7 @@ def screening_subject_access(*, screening: Screening) -> dict:
         },
         "answers": screening.answers,
         "set_aside_answers": screening.set_aside_answers,
+        "confirmed_warnings": screening.confirmed_warnings,
         "case_notes": screening.case_notes,
         "assessment": full_assessment(screening),
         "country_profile_used": screening.country_profile_used,
@@ -242,7 +243,7 @@ def screening_get(*, organisation: Organisation, screening_id, with_answers: boo
     the screening exists and its version before a service re-reads it locked); read later, they load then."""
     qs = Screening.objects.filter(organisation=organisation, pk=screening_id)
     if not with_answers:
-        qs = qs.defer("answers", "set_aside_answers", "assessment", "case_notes")
+        qs = qs.defer("answers", "set_aside_answers", "assessment", "case_notes", "confirmed_warnings")
     else:  # who created and changed it, shown with it: one query, not three
         qs = qs.select_related("created_by_user", "created_by_client", "updated_by_user", "updated_by_client")
     return qs.first()
@@ -292,5 +293,5 @@ def screening_search(*, organisation: Organisation, query: str = ""):
     if query:
         qs = qs.filter(reference__icontains=query)
     return qs.defer(
-        "answers", "set_aside_answers", "assessment", "country_profile_used", "case_notes"
+        "answers", "set_aside_answers", "assessment", "country_profile_used", "case_notes", "confirmed_warnings"
     ).prefetch_related("outcomes")

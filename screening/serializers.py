@@ -184,6 +184,15 @@ class ErrorItemSerializer(serializers.Serializer):
     )
     code = serializers.ChoiceField(choices=API_ERROR_CODE_CHOICES)
     message = serializers.CharField(help_text="Plain English; never repeats an answer value.")
+    check = serializers.CharField(
+        required=False,
+        help_text="`contradiction` only: the id of the questionnaire's contradiction check.",
+    )
+    questions = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="With `check`: every question the check names (a contradiction gives one item per question).",
+    )
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -334,6 +343,18 @@ class ProvenanceSerializer(ProfileValueSerializer):
     accepted_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
+class ContradictionWarningSerializer(serializers.Serializer):
+    """A warning-level contradiction check the answers fail (questionnaire `checks`, rules/checks.py)."""
+
+    id = serializers.CharField(help_text="The check's id in the questionnaire, e.g. host_country_is_country_of_origin.")
+    questions = serializers.ListField(child=serializers.CharField(), help_text="Every question the check names.")
+    message = serializers.CharField(help_text="What seems contradictory (English; never an answer value).")
+    confirmed = serializers.BooleanField(
+        help_text='A caseworker confirmed these answers (web: Check your answers, "I have checked this"); a '
+        "change to one of them asks again. Always false from evaluate/, which stores nothing."
+    )
+
+
 class AssessmentSerializer(serializers.Serializer):
     """The assessment: candidate outcomes with reasons, citations and evidence to gather. Not a decision."""
 
@@ -350,6 +371,12 @@ class AssessmentSerializer(serializers.Serializer):
         help_text="Considered and not met: outcomes whose rule is relevant to the facts (one of its conditions on an "
         "answered question holds) but failed on an answer. Absent from assessments stored before explanations "
         "were added.",
+    )
+    warnings = ContradictionWarningSerializer(
+        many=True,
+        required=False,
+        help_text="evaluate/ only: warning-level contradiction checks the answers fail (never confirmed: nothing is "
+        "stored). A stored screening has them at the top level of the screening.",
     )
     evidence_checklist = EvidenceItemSerializer(
         many=True,
@@ -458,6 +485,11 @@ class ScreeningSerializer(ScreeningBaseSerializer):
     """A stored screening with its latest assessment. Its `version` is also the ETag."""
 
     answers = AnswersField()
+    warnings = serializers.SerializerMethodField(
+        help_text="Warning-level contradiction checks the answers fail, confirmed or not. The web interview's "
+        "Confirm and complete needs each one confirmed or fixed. Error-level checks never get here: they are "
+        "validation errors (code `contradiction`)."
+    )
     assessment = AssessmentField()
     country_profile_used = FlaggedValuesField(
         child=ProvenanceSerializer(),
@@ -470,6 +502,7 @@ class ScreeningSerializer(ScreeningBaseSerializer):
             *_COMMON,
             "answers",
             "assessment",
+            "warnings",
             "ruleset",
             "country_of_origin",
             "country_profile_used",
@@ -479,6 +512,12 @@ class ScreeningSerializer(ScreeningBaseSerializer):
             "updated_by",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ContradictionWarningSerializer(many=True))
+    def get_warnings(self, obj: Screening) -> list[dict]:
+        from .services import screening_warnings
+
+        return [{k: w[k] for k in ("id", "questions", "message", "confirmed")} for w in screening_warnings(obj)]
 
 
 class ScreeningCreatedSerializer(ScreeningSerializer):

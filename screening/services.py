@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import rules
+import rules.checks
 from rules.profiles import check_profiles, normalise_values
 
 from . import audit_chain, provenance, webhooks
@@ -165,10 +167,18 @@ def audit_record(*, actor: Actor, screening_id, action: str, detail: dict | None
 REQUIRED_FOR_COMPLETE = "incomplete"  # error code: a complete screening needs its required questions
 
 
-def _check(answers: dict, status: str, ruleset) -> tuple[dict, dict]:
+def _check(answers: dict, status: str, ruleset, *, before: dict | None = None) -> tuple[dict, dict]:
     """Validate answers (rules.validate) against a ruleset's questionnaire; returns them normalised with their
-    question statuses (for screening_evaluate, so they are not validated twice), or raises ScreeningInvalid."""
-    normalised, errors, statuses = rules.validation.check_answers(ruleset.questionnaire, answers)
+    question statuses (for screening_evaluate, so they are not validated twice), or raises ScreeningInvalid.
+
+    `before`: the answers stored until now. An error-level contradiction they already had (stored before the
+    check existed) does not refuse a change elsewhere; completing the screening (status complete) still does."""
+    tolerate = frozenset()
+    if before and status != ScreeningStatus.COMPLETE:
+        tolerate = frozenset(c.id for c in stored_contradictions(before, ruleset))
+    normalised, errors, statuses = rules.validation.check_answers(
+        ruleset.questionnaire, answers, tolerate_checks=tolerate
+    )
     problems = [e.as_dict() for e in errors]
     if not problems and status == ScreeningStatus.COMPLETE:
         for question in ruleset.questionnaire.questions:
@@ -183,6 +193,73 @@ def _check(answers: dict, status: str, ruleset) -> tuple[dict, dict]:
     if problems:
         raise ScreeningInvalid(problems)
     return normalised, statuses
+
+
+def stored_contradictions(answers: dict, ruleset, severity: str = rules.checks.ERROR) -> list:
+    """The contradiction checks (rules.checks.Check) that stored, valid answers fail."""
+    questionnaire = ruleset.questionnaire
+    return rules.checks.failing(questionnaire.checks, answers, questionnaire.statuses(answers), severity)
+
+
+UNCONFIRMED_WARNING = "unconfirmed_warning"  # screening_complete (the web's Confirm and complete) refuses
+
+
+def screening_warnings(screening: Screening, ruleset=None) -> list[dict]:
+    """The warning-level contradiction checks the screening's answers fail: {id, questions, message (English),
+    confirmed, check}. A confirmation holds while the answers it named are unchanged."""
+    ruleset = ruleset or screening_ruleset(screening)
+    confirmed = screening.confirmed_warnings or {}
+    out = []
+    for check in stored_contradictions(screening.answers, ruleset, rules.checks.WARNING):
+        named = {qid: screening.answers.get(qid) for qid in check.questions}
+        entry = confirmed.get(check.id) or {}
+        out.append(
+            {
+                "id": check.id,
+                "questions": list(check.questions),
+                "message": check.message,
+                "confirmed": entry.get("answers") == named,
+                "check": check,
+            }
+        )
+    return out
+
+
+@transaction.atomic
+def screening_warning_confirm(
+    *, actor: Actor, screening: Screening, check_id: str, expected_version: int | None = None
+) -> Screening:
+    """A caseworker confirms a warning ("I have checked this"): recorded with the answers it named, so a later
+    change to one of them asks again. Audited as a change of `confirmed_warnings` (the check id, no values).
+    Raises ScreeningInvalid if the screening has no such warning now, VersionConflict on a stale version."""
+    locked = _lock(actor=actor, screening=screening, expected_version=expected_version)
+    ruleset = screening_ruleset(locked)
+    warning = next((w for w in screening_warnings(locked, ruleset) if w["id"] == check_id), None)
+    if warning is None:
+        raise ScreeningInvalid(
+            [{"question": None, "code": "unknown_warning", "message": "The answers do not raise this warning."}]
+        )
+    if warning["confirmed"]:
+        return locked
+    locked.confirmed_warnings = {
+        **(locked.confirmed_warnings or {}),
+        check_id: {
+            "answers": {qid: locked.answers.get(qid) for qid in warning["questions"]},
+            "by": actor.label,
+            "at": timezone.now().isoformat(),
+        },
+    }
+    locked.version += 1
+    locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
+    locked.updated_by_client = actor.client
+    locked.save(update_fields=["confirmed_warnings", "version", "updated_by_user", "updated_by_client", "updated_at"])
+    audit_record(
+        actor=actor,
+        screening_id=locked.id,
+        action=AuditAction.CHANGED,
+        detail={"version": locked.version, "questions": [], "fields": ["confirmed_warnings"], "check": check_id},
+    )
+    return locked
 
 
 def screening_evaluate(
@@ -426,7 +503,7 @@ def screening_update(
     status = fields.get("status", locked.status)
     # a null removes an answer, but its key must still be a question id (unknown_question otherwise)
     removed = {qid: None for qid, value in (answers or {}).items() if value is None}
-    locked.answers, statuses = _check({**merged, **removed}, status, screening_ruleset(locked))
+    locked.answers, statuses = _check({**merged, **removed}, status, screening_ruleset(locked), before=locked.answers)
     completing = status == ScreeningStatus.COMPLETE and locked.status != ScreeningStatus.COMPLETE
     for name in ("reference", "language", "respondent", "status", "apply_country_profile"):
         if name in fields:
@@ -475,7 +552,7 @@ def screening_save_answers(
     reopened = changed and locked.status == ScreeningStatus.COMPLETE
     if reopened:  # a change to a completed screening makes it a draft again, and the audit trail says so
         locked.status = ScreeningStatus.DRAFT
-    locked.answers, statuses = _check(merged, locked.status, ruleset)
+    locked.answers, statuses = _check(merged, locked.status, ruleset, before=locked.answers)
     locked.set_aside_answers = set_aside
     accepted = [qid for qid in accepted_from_profile if qid in answers]
     if accepted:
@@ -493,12 +570,28 @@ def screening_save_answers(
 
 @transaction.atomic
 def screening_complete(*, actor: Actor, screening: Screening, expected_version: int | None = None) -> Screening:
-    """Confirm and complete: every required question must be answered (ScreeningInvalid names the missing ones,
-    nothing changes); audited as a change of `status`."""
+    """Confirm and complete: every required question must be answered and every warning-level contradiction
+    confirmed or fixed (ScreeningInvalid names the missing ones or the warnings, nothing changes); audited as a
+    change of `status`."""
     locked = _lock(actor=actor, screening=screening, expected_version=expected_version)
     if locked.status == ScreeningStatus.COMPLETE:
         return locked
-    _, statuses = _check(locked.answers, ScreeningStatus.COMPLETE, screening_ruleset(locked))
+    ruleset = screening_ruleset(locked)
+    _, statuses = _check(locked.answers, ScreeningStatus.COMPLETE, ruleset)
+    unconfirmed = [w for w in screening_warnings(locked, ruleset) if not w["confirmed"]]
+    if unconfirmed:
+        raise ScreeningInvalid(
+            [
+                {
+                    "question": w["questions"][0],
+                    "code": UNCONFIRMED_WARNING,
+                    "message": f"Confirm or fix this warning before completing: {w['message']}",
+                    "check": w["id"],
+                    "questions": w["questions"],
+                }
+                for w in unconfirmed
+            ]
+        )
     locked.status = ScreeningStatus.COMPLETE
     stored = _store_change(locked, actor=actor, statuses=statuses, questions={}, fields=["status"])
     webhooks.screening_completed(screening=stored)
@@ -690,10 +783,16 @@ def screenings_purge(*, organisation: Organisation, older_than_days: int, dry_ru
 FREE_TEXT_NOT_ACCEPTED = "free_text_not_accepted"  # error code: evaluate/ takes no answer to a text question
 
 
+class EvaluatedAnswers(NamedTuple):
+    assessment: rules.Assessment
+    warnings: list[dict]  # the warning-level contradiction checks the answers fail (never confirmed: not stored)
+
+
 def answers_evaluate(
     *, answers, apply_country_profile: bool = False, accept_free_text: bool = False, ruleset_version: str | None = None
 ):
-    """Validate and evaluate an answer set without storing anything; returns the rules.Assessment.
+    """Validate and evaluate an answer set without storing anything; returns the rules.Assessment and the
+    warnings (EvaluatedAnswers).
 
     Raises ScreeningInvalid with every problem: the answer errors of rules.validate and, unless
     accept_free_text, one free_text_not_accepted per answered question of type "text". `ruleset_version`: any
@@ -718,10 +817,15 @@ def answers_evaluate(
         problems.sort(key=lambda e: (order.get(e["question"], len(order)), e["question"] or "", e["code"]))
         raise ScreeningInvalid(problems)
     profile = country_profile_values(code=normalised.get("country_of_origin")) if apply_country_profile else None
-    return rules.evaluation.evaluate_checked(
+    warnings = rules.checks.failing(questionnaire.checks, normalised, statuses, rules.checks.WARNING)
+    assessment = rules.evaluation.evaluate_checked(
         normalised,
         statuses,
         ruleset=ruleset,
         country_profile=profile,
         apply_country_profile_defaults=apply_country_profile,
+    )
+    return EvaluatedAnswers(
+        assessment,
+        [{"id": w.id, "questions": list(w.questions), "message": w.message, "confirmed": False} for w in warnings],
     )

@@ -30,7 +30,13 @@ def complete(request, actor, screening):
     except services.VersionConflict:
         messages.error(request, _("The screening changed while you were reading it. Check the answers again."))
         return redirect("web:check", screening.id)
-    except services.ScreeningInvalid:
+    except services.ScreeningInvalid as exc:
+        if any(e.get("code") == services.UNCONFIRMED_WARNING for e in exc.errors):
+            messages.error(
+                request,
+                _("Check the answers listed under “Answers to check”: confirm each one or change an answer first."),
+            )
+            return redirect(reverse("web:check", args=[screening.id]) + "#warnings")
         messages.error(request, _("Answer every required question before you complete the screening."))
         return redirect("web:check", screening.id)
     messages.success(request, _("Screening complete"))

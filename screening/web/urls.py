@@ -40,6 +40,11 @@ urlpatterns = [
     path("cases/<uuid:screening_id>/check/", views.check, name="check"),
     path("cases/<uuid:screening_id>/handover/", views.handover, name="handover"),
     path("cases/<uuid:screening_id>/complete/", views.complete, name="complete"),
+    path(
+        "cases/<uuid:screening_id>/warnings/<slug:check_id>/confirm/",
+        views.warning_confirm,
+        name="warning-confirm",
+    ),
     path("cases/<uuid:screening_id>/notes/", views.case_notes, name="case-notes"),
     path("cases/<uuid:screening_id>/language/", views.interview_language, name="interview-language"),
     # Claimant mode (screening/web/claimant.py): the device handed to the claimant, and taken back.

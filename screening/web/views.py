@@ -33,7 +33,7 @@ from .. import services
 from ..country_names import country_name
 from ..models import ScreeningStatus
 from ..selectors import active_ruleset, country_profile_values, screening_ruleset, screening_search
-from . import claimant, completion, languages, leaving, page_notices, sessions
+from . import claimant, completion, contradictions, languages, leaving, page_notices, sessions
 from .access import actor_for, screening_for
 from .forms import NewScreeningForm, answer_lines, country_choices, prefill_from_profile, question_field
 from .provenance import provenance_views, screening_provenance
@@ -194,9 +194,16 @@ def _save_page(actor, screening, questions, data):
             refused = {e.get("question") for e in exc.errors} & set(patch)
             if not refused:  # a problem outside this page: nothing can be saved from here
                 refused = set(patch)
+            # a contradiction says which answers disagree, in the page's language, at each of its questions here
+            ruleset, translation_ = _texts(screening)
+            specific = {}
+            for problem in exc.errors:
+                message = contradictions.error_message(ruleset, translation_, problem)
+                if message and problem.get("question") in refused:
+                    specific.setdefault(problem["question"], message)
             for qid in refused:
                 if qid not in {e.question for e in errors}:
-                    errors.append(iv.FieldError(qid, iv.field_id(by_id[qid]), str(SAVE_FAILED)))
+                    errors.append(iv.FieldError(qid, iv.field_id(by_id[qid]), specific.get(qid, str(SAVE_FAILED))))
             patch = {qid: value for qid, value in patch.items() if qid not in refused}
     order = {q.id: i for i, q in enumerate(questions)}
     errors.sort(key=lambda e: order.get(e.question, len(order)))
@@ -415,6 +422,7 @@ def section(request, actor, screening, section_id):
 
     data, submitted, errors, conflict, changed = None, (), [], False, []
     if request.method == "POST":
+        warned_before = contradictions.unconfirmed_ids(screening, ruleset)
         screening, errors, conflict = _save_page(actor, screening, questions, request.POST)
         if conflict:
             changed = page_notices.changed_by_others(
@@ -426,6 +434,12 @@ def section(request, actor, screening, section_id):
         if not errors and not conflict and leaving.requested(request):
             return leaving.leave(request, actor, screening, request.get_full_path())
         if not errors and not conflict:
+            raised = contradictions.warnings_for(screening, translation_, questions=asked, ruleset=ruleset)
+            if any(not w["confirmed"] and w["id"] not in warned_before for w in raised):
+                # a warning-level contradiction this save raised: the page comes back once to show it
+                return HttpResponseRedirect(
+                    _url("section", screening, section_id, returning=returning, anchor="warnings")
+                )
             follow_ups = iv.new_follow_ups(questionnaire, screening.answers, section_id, mode, asked)
             if follow_ups:
                 page_notices.remember_follow_ups(request, screening, follow_ups)
@@ -466,6 +480,13 @@ def section(request, actor, screening, section_id):
             "changed": changed,
             "seen": page_notices.seen_json(questions, screening.answers),
             "follow_ups": page_notices.follow_ups_opened(request, screening, fields) if not data else [],
+            "warnings": [
+                w
+                for w in contradictions.warnings_for(
+                    screening, translation_, questions=[q.id for q in questions], ruleset=ruleset
+                )
+                if not w["confirmed"]
+            ],
             "answers_form": True,
             "page_errors": _page_errors(errors),
             "back_url": back_url,
@@ -582,6 +603,11 @@ def complete(request, actor, screening):
 
 
 @screening_page("POST")
+def warning_confirm(request, actor, screening, check_id):
+    return contradictions.confirm(request, actor, screening, check_id)
+
+
+@screening_page("POST")
 def case_notes(request, actor, screening):
     return completion.notes(request, actor, screening)
 
@@ -654,6 +680,8 @@ def check(request, actor, screening):
             }
         )
     unanswered = sum(1 for qid in asked_in_mode if qid not in answers)
+    # warnings are the caseworker's to confirm: a claimant's Check your answers shows answers only
+    warnings = [] if mode == iv.CLAIMANT else contradictions.warnings_for(screening, translation_, ruleset=ruleset)
     _record_view(actor, screening, "check")
     return render(
         request,
@@ -664,6 +692,8 @@ def check(request, actor, screening):
             "sections": sections,
             "outcomes": outcomes,
             "unanswered": unanswered,
+            "warnings": warnings,
+            "warnings_unconfirmed": [w for w in warnings if not w["confirmed"]],
             "required_missing": [
                 translation_.question(q)["caseworker_prompt"]
                 for q in questionnaire.questions

@@ -30,6 +30,11 @@ CASES = [
     ({"country_of_origin": "XX"}, "country_of_origin", ErrorCode.INVALID_COUNTRY),
     ({"date_left_country": "2022-02-30"}, "date_left_country", ErrorCode.INVALID_DATE),
     ({"date_left_country": "2999-05"}, "date_left_country", ErrorCode.FUTURE_DATE),
+    (
+        {"age": 19, "military_situation": "openly_refused", "recruitment_age": 60},
+        "recruitment_age",
+        ErrorCode.CONTRADICTION,
+    ),
     ({"ethnic_minority": True, "ethnic_group_name": SECRET * 40}, "ethnic_group_name", ErrorCode.TOO_LONG),
     ({"ethnic_minority": True, "ethnic_group_name": SECRET + "\x00"}, "ethnic_group_name", ErrorCode.INVALID_TYPE),
     (
@@ -61,7 +66,21 @@ def _assert_invalid(response, question, code):
     assert {"question": question, "code": str(code)} in [
         {"question": e["question"], "code": e["code"]} for e in body["errors"]
     ]
-    assert all(set(e) == {"question", "code", "message"} and e["message"] for e in body["errors"])
+    assert all(
+        set(e) - {"check", "questions"} == {"question", "code", "message"} and e["message"] for e in body["errors"]
+    )
+    assert all(("check" in e) == (e["code"] == "contradiction") for e in body["errors"])
+    if code == ErrorCode.CONTRADICTION:  # one item per question the check names, each naming them all
+        named = [(e["question"], e["check"], e["questions"]) for e in body["errors"]]
+        assert named == [
+            ("recruitment_age", "recruitment_age_above_age", ["recruitment_age", "age"]),
+            ("age", "recruitment_age_above_age", ["recruitment_age", "age"]),
+        ] or sorted(named) == sorted(
+            [
+                ("recruitment_age", "recruitment_age_above_age", ["recruitment_age", "age"]),
+                ("age", "recruitment_age_above_age", ["recruitment_age", "age"]),
+            ]
+        )
     assert SECRET not in response.content.decode().replace(f'"question":"{SECRET}"', "")
 
 

@@ -14,7 +14,7 @@ from screening.auth import Actor
 from screening.models import Screening
 
 from .conftest import new_page, orm
-from .pages import continue_button, sign_in, submit
+from .pages import choose_country, continue_button, sign_in, submit
 
 DATE_Q = "date_left_country"
 RED = "rgb(212, 53, 28)"  # #d4351c, the error colour
@@ -87,3 +87,63 @@ def test_each_date_rule(browser, live_server, people, recorder):
     recorder.a11y(page, "check your answers")
     with orm():
         assert Screening.objects.get(id=screening.id).answers[DATE_Q] == "2022-05"
+
+
+def test_an_error_and_a_warning_contradiction_through_to_check_your_answers(browser, live_server, people, recorder):
+    with orm():
+        screening = services.screening_create(
+            actor=Actor(organisation=people["organisation"]),
+            answers={
+                "country_of_origin": "RU",
+                "host_country": "DE",
+                "age": 19,
+                "military_situation": "openly_refused",
+            },
+        )
+    page = signed_in(browser, live_server, people)
+
+    # error level: a recruitment age above the age now is refused at the field, and what was typed stays
+    page.goto(f"/cases/{screening.id}/section/military_status/")
+    page.locator("main #q-recruitment_age").fill("60")
+    submit(page, continue_button(page))
+    message = "The age when first recruited (or first at risk of recruitment) is higher than the age now."
+    expect(page.get_by_role("alert").get_by_role("link", name=re.compile(re.escape(message)))).to_have_attribute(
+        "href", "#q-recruitment_age"
+    )
+    expect(page.locator("#question-recruitment_age .error-message")).to_contain_text(message)
+    expect(page.locator("main #q-recruitment_age")).to_have_value("60")
+    recorder.shot(page, "contradiction-error")
+    recorder.a11y(page, "contradiction error")
+    page.locator("main #q-recruitment_age").fill("18")
+    submit(page, continue_button(page))
+    with orm():
+        assert Screening.objects.get(id=screening.id).answers["recruitment_age"] == 18
+
+    # warning level: the host country is the country of origin; saved, but the page comes back with the warning
+    page.goto(f"/cases/{screening.id}/section/profile/")
+    choose_country(page, "host_country", "RU")
+    submit(page, continue_button(page))
+    expect(page).to_have_url(re.compile(r"/section/profile/#warnings$"))
+    panel = page.get_by_role("region", name="Check these answers")
+    expect(panel).to_contain_text("The country where the person is now is their country of origin.")
+    recorder.shot(page, "contradiction-warning-on-the-page")
+    recorder.a11y(page, "section with a warning")
+
+    # Check your answers lists it; Confirm and complete is refused until it is confirmed
+    page.goto(f"/cases/{screening.id}/check/")
+    warning = page.locator("#warning-host_country_is_country_of_origin")
+    expect(warning).to_contain_text("The country where the person is now is their country of origin.")
+    recorder.shot(page, "check-your-answers-warning")
+    recorder.a11y(page, "check your answers with a warning")
+    submit(page, page.get_by_role("button", name="Confirm and complete"))
+    expect(page.get_by_role("alert").first).to_contain_text("Check the answers listed under “Answers to check”")
+    with orm():
+        assert Screening.objects.get(id=screening.id).status == "draft"
+    submit(page, warning.get_by_role("button", name=re.compile("I have checked this")))
+    expect(page.locator("#warning-host_country_is_country_of_origin")).to_contain_text(
+        "A caseworker has confirmed these answers."
+    )
+    submit(page, page.get_by_role("button", name="Confirm and complete"))
+    with orm():
+        assert Screening.objects.get(id=screening.id).status == "complete"
+    recorder.shot(page, "completed-after-confirming")

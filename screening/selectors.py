@@ -46,7 +46,9 @@ def full_assessment(screening: Screening) -> dict | None:
         return stored
     ruleset = screening_ruleset(screening)
     normalised, errors, statuses = rules.validation.check_answers(ruleset.questionnaire, screening.answers)
-    if errors:  # answers the version's files no longer accept (cannot happen unless the files were edited)
+    # A contradiction stored before its check existed still has an explanation (the answers are each valid); answers
+    # the version's files no longer accept at all (edited files) keep the stored outcomes only.
+    if not statuses or any(e.code != rules.validation.ErrorCode.CONTRADICTION for e in errors):
         return stored
     used = stored.get("country_profile_used") or {}
     screening._full_assessment = rules.evaluation.evaluate_checked(

@@ -63,3 +63,18 @@ def test_a_screening_stored_in_full_before_is_shown_as_stored():
     Screening.objects.filter(pk=created.pk).update(assessment=full)
     stored = Screening.objects.get(pk=created.pk)
     assert selectors.full_assessment(stored) == full
+
+
+def test_a_contradiction_stored_before_its_check_existed_is_still_explained():
+    actor = make_actor()
+    answers = dict(load_public_cases()[0]["answers"])
+    created = services.screening_create(actor=actor, answers=answers)
+    # the stored answers now trip an error-level check (as answers stored before the check existed would)
+    contradictory = {**created.answers, "age": 18, "recruitment_age": 40}
+    Screening.objects.filter(pk=created.pk).update(answers=contradictory)
+    stored = Screening.objects.get(pk=created.pk)
+    ruleset = rules.load_ruleset()
+    _, errors, _ = rules.validation.check_answers(ruleset.questionnaire, contradictory)
+    assert errors and {e.code for e in errors} == {"contradiction"}
+    full = selectors.full_assessment(stored)
+    assert full.get("explained") is None and "not_met" in full  # derived, not the compact form

@@ -40,7 +40,7 @@ ANSWERS = {
 }
 # (table, encrypted columns, primary key column)
 ENCRYPTED_COLUMNS = [
-    ("screening_screening", ["answers", "set_aside_answers", "assessment", "case_notes"]),
+    ("screening_screening", ["answers", "set_aside_answers", "assessment", "case_notes", "confirmed_warnings"]),
     ("screening_assessmentrecord", ["answers"]),
     ("screening_jobitem", ["payload"]),
 ]
@@ -87,7 +87,7 @@ def test_the_raw_columns_hold_no_answer_value_and_no_question_id(stored, ruleset
             assert not [w for w in words if w in value], where
             assert not [w for w in words if w.lower() in value.lower()], where
             seen += 1
-    assert seen == 6  # four screening columns, the history row's answers, the job item's payload
+    assert seen == 7  # five screening columns, the history row's answers, the job item's payload
 
 
 def test_the_model_reads_back_what_was_saved(stored):
@@ -163,7 +163,8 @@ def test_a_request_decrypts_each_column_at_most_once(stored, org, monkeypatch):
     monkeypatch.setattr(encrypted_fields, "decrypt_text", counting)
     assert api.get("/api/v1/screenings/").status_code == 200
     assert labels == []  # the list defers the encrypted columns
-    columns = sorted(f"screening_screening.{c}" for c in ("answers", "set_aside_answers", "assessment", "case_notes"))
+    encrypted = ("answers", "set_aside_answers", "assessment", "case_notes", "confirmed_warnings")
+    columns = sorted(f"screening_screening.{c}" for c in encrypted)
     response = api.get(detail_url(stored.id))
     assert response.status_code == 200 and sorted(labels) == columns
     for method, path, body in [

@@ -88,7 +88,8 @@ def test_rotate_from_a_to_b_then_b_alone_reads_everything(stored_under_a):
     assert "screening_screening.assessment: 3 re-encrypted" in output
     assert "screening_assessmentrecord.answers: 3 re-encrypted" in output
     assert "screening_jobitem.payload: 1 re-encrypted" in output
-    assert "Total: 16 re-encrypted, 0 already under the newest key." in output
+    assert "screening_screening.confirmed_warnings: 3 re-encrypted" in output
+    assert "Total: 19 re-encrypted, 0 already under the newest key." in output
     tokens = raw_tokens()
     assert all(readable_with(KEY_B, t) and not readable_with(KEY_A, t) for t in tokens)
     assert not set(tokens) & set(stored_under_a)
@@ -101,7 +102,7 @@ def test_a_second_run_changes_nothing(stored_under_a):
         rotate()
         after_first = raw_tokens()
         output = rotate()
-    assert "Total: 0 re-encrypted, 16 already under the newest key." in output
+    assert "Total: 0 re-encrypted, 19 already under the newest key." in output
     assert raw_tokens() == after_first
 
 
@@ -113,7 +114,7 @@ def test_a_run_after_a_partial_run_completes_it(stored_under_a):
         output = rotate()
         everything_opens()
     assert "screening_jobitem.payload: 0 re-encrypted, 1 already under the newest key" in output
-    assert "Total: 15 re-encrypted, 1 already under the newest key." in output
+    assert "Total: 18 re-encrypted, 1 already under the newest key." in output
 
 
 @pytest.mark.parametrize("keys", [[], ["not-a-key"]])

@@ -26,6 +26,7 @@ from rules.translations import available_languages, translation_for
 from . import selectors, services
 from .country_names import country_name
 from .errors import ApiError, ApiErrorCode, answer_errors, error_item, validation_items
+from .models import SCREENING_ENCRYPTED_FIELDS
 from .openapi import (
     ACCEPT_LANGUAGE,
     ASSESSMENT_FORM,
@@ -487,9 +488,7 @@ class ScreeningListApi(ScreeningApiMixin, ApiView):
             selectors.screening_list(organisation=self.actor.organisation, filters=criteria)
             .select_related("created_by_user", "created_by_client", "updated_by_user", "updated_by_client")
             .prefetch_related("outcomes")
-            .defer(
-                "answers", "set_aside_answers", "assessment", "country_profile_used", "case_notes", "confirmed_warnings"
-            )
+            .defer(*SCREENING_ENCRYPTED_FIELDS, "country_profile_used")
         )
         paginator = ScreeningPagination()
         page = paginator.paginate_queryset(screenings, request, view=self)

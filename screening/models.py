@@ -177,6 +177,11 @@ class Screening(models.Model):
         return f"Screening {self.id}"
 
 
+# The screening's encrypted columns: lists and pages that do not show them defer these, so nothing is decrypted
+# for nothing (tests/security/test_encryption.py counts the decryptions).
+SCREENING_ENCRYPTED_FIELDS = ("answers", "set_aside_answers", "assessment", "case_notes", "confirmed_warnings")
+
+
 class ScreeningOutcome(models.Model):
     """The latest assessment's outcomes, one row each, so screenings can be filtered by outcome and strength."""
 

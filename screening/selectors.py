@@ -7,7 +7,7 @@ from django.conf import settings
 
 import rules
 
-from .models import AuditEvent, CountryProfile, Organisation, PartnerClient, Screening
+from .models import SCREENING_ENCRYPTED_FIELDS, AuditEvent, CountryProfile, Organisation, PartnerClient, Screening
 
 
 def active_ruleset() -> rules.model.Ruleset:
@@ -245,7 +245,7 @@ def screening_get(*, organisation: Organisation, screening_id, with_answers: boo
     the screening exists and its version before a service re-reads it locked); read later, they load then."""
     qs = Screening.objects.filter(organisation=organisation, pk=screening_id)
     if not with_answers:
-        qs = qs.defer("answers", "set_aside_answers", "assessment", "case_notes", "confirmed_warnings")
+        qs = qs.defer(*SCREENING_ENCRYPTED_FIELDS)
     else:  # who created and changed it, shown with it: one query, not three
         qs = qs.select_related("created_by_user", "created_by_client", "updated_by_user", "updated_by_client")
     return qs.first()
@@ -294,6 +294,4 @@ def screening_search(*, organisation: Organisation, query: str = ""):
     qs = screening_list(organisation=organisation)
     if query:
         qs = qs.filter(reference__icontains=query)
-    return qs.defer(
-        "answers", "set_aside_answers", "assessment", "country_profile_used", "case_notes", "confirmed_warnings"
-    ).prefetch_related("outcomes")
+    return qs.defer(*SCREENING_ENCRYPTED_FIELDS, "country_profile_used").prefetch_related("outcomes")

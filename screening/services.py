@@ -249,9 +249,7 @@ def screening_warning_confirm(
             "at": timezone.now().isoformat(),
         },
     }
-    locked.version += 1
-    locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
-    locked.updated_by_client = actor.client
+    _next_version(locked, actor)
     locked.save(update_fields=["confirmed_warnings", "version", "updated_by_user", "updated_by_client", "updated_at"])
     audit_record(
         actor=actor,
@@ -343,9 +341,9 @@ def screening_create(
         status=status,
         answers=normalised,
         apply_country_profile=apply_country_profile,
-        created_by_user=actor.user if getattr(actor.user, "pk", None) else None,
+        created_by_user=_saved_user(actor),
         created_by_client=actor.client,
-        updated_by_user=actor.user if getattr(actor.user, "pk", None) else None,
+        updated_by_user=_saved_user(actor),
         updated_by_client=actor.client,
     )
     screening_evaluate(
@@ -378,7 +376,7 @@ def screenings_create_many(*, actor: Actor, items: list[dict], idempotency=None)
         except ScreeningInvalid as exc:
             results.append(exc)
             continue
-        user = actor.user if getattr(actor.user, "pk", None) else None
+        user = _saved_user(actor)
         screening = Screening(
             organisation=actor.organisation,
             reference=item.get("reference", ""),
@@ -606,9 +604,7 @@ def screening_notes_save(*, actor: Actor, screening: Screening, notes: str) -> S
     if locked.case_notes == notes:
         return locked
     locked.case_notes = notes
-    locked.version += 1
-    locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
-    locked.updated_by_client = actor.client
+    _next_version(locked, actor)
     locked.save(update_fields=["case_notes", "version", "updated_by_user", "updated_by_client", "updated_at"])
     audit_record(
         actor=actor,
@@ -617,6 +613,18 @@ def screening_notes_save(*, actor: Actor, screening: Screening, notes: str) -> S
         detail={"version": locked.version, "questions": [], "fields": ["case_notes"]},
     )
     return locked
+
+
+def _saved_user(actor: Actor):
+    """The actor's user as a foreign key value: None for a partner client or an unsaved user."""
+    return actor.user if getattr(actor.user, "pk", None) else None
+
+
+def _next_version(locked: Screening, actor: Actor) -> None:
+    """A change to a locked screening: its next version, made by this actor (saved by the caller)."""
+    locked.version += 1
+    locked.updated_by_user = _saved_user(actor)
+    locked.updated_by_client = actor.client
 
 
 def _lock(*, actor: Actor, screening: Screening, expected_version: int | None = None) -> Screening:
@@ -629,9 +637,7 @@ def _lock(*, actor: Actor, screening: Screening, expected_version: int | None = 
 
 def _store_change(locked: Screening, *, actor: Actor, statuses, questions, fields=None, explain=False) -> Screening:
     """The end of every change to a locked screening: new version, re-evaluation, save, audit (ids only)."""
-    locked.version += 1
-    locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
-    locked.updated_by_client = actor.client
+    _next_version(locked, actor)
     screening_evaluate(screening=locked, statuses=statuses, actor_label=actor.label, explain=explain)
     locked.save()
     _save_outcomes(locked)
@@ -692,9 +698,7 @@ def screening_reassess(
     }
     changes["strength_changed"] = sorted(changes["strengthened"] + changes["weakened"], key=lambda c: c["id"])
     record.changes = changes
-    locked.version += 1
-    locked.updated_by_user = actor.user if getattr(actor.user, "pk", None) else None
-    locked.updated_by_client = actor.client
+    _next_version(locked, actor)
     locked.save()
     _save_outcomes(locked)
     record.save()

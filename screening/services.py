@@ -307,9 +307,9 @@ def screening_evaluate(
     return screening
 
 
-def _save_outcomes(screening: Screening, *, created: bool = False) -> None:
-    if not created:  # a new screening has no outcome rows yet
-        ScreeningOutcome.objects.filter(screening=screening).delete()
+def _save_outcomes(screening: Screening) -> None:
+    """Replace a changed screening's outcome rows (new screenings get theirs in screenings_create_many)."""
+    ScreeningOutcome.objects.filter(screening=screening).delete()
     rows = getattr(screening, "_outcome_rows", [])
     for row in rows:
         row.screening = screening
@@ -325,41 +325,28 @@ def screening_create(
     respondent: str = "caseworker",
     status: str = ScreeningStatus.DRAFT,
     apply_country_profile: bool = False,
-    idempotency: tuple[IdempotencyKey, int] | None = None,
     explain: bool = False,
 ) -> Screening:
-    """Validate, evaluate (outside the transaction: nothing is locked) and store a new screening, audited.
-    A new screening is assessed under the active ruleset version. `idempotency` (request, item index): record
-    the item of an idempotent bulk request in the same transaction."""
-    ruleset = active_ruleset()
-    normalised, statuses = _check(answers, status, ruleset)
-    screening = Screening(
-        organisation=actor.organisation,
-        reference=reference,
-        language=language,
-        respondent=respondent,
-        status=status,
-        answers=normalised,
-        apply_country_profile=apply_country_profile,
-        created_by_user=_saved_user(actor),
-        created_by_client=actor.client,
-        updated_by_user=_saved_user(actor),
-        updated_by_client=actor.client,
-    )
-    screening_evaluate(
-        screening=screening, statuses=statuses, ruleset=ruleset, actor_label=actor.label, explain=explain
-    )
-    with transaction.atomic():
-        screening.save(force_insert=True)
-        _save_outcomes(screening, created=True)
-        audit_record(actor=actor, screening_id=screening.id, action=AuditAction.CREATED, detail={"version": 1})
-        if idempotency is not None:
-            request, index = idempotency
-            IdempotencyItem.objects.create(request=request, index=index, screening_id=screening.id)
-    return screening
+    """Validate, evaluate (outside the transaction: nothing is locked) and store a new screening, audited; raises
+    ScreeningInvalid (nothing stored). A new screening is assessed under the active ruleset version. `explain`:
+    build the explanation now, for a response that shows it."""
+    item = {
+        "answers": answers,
+        "reference": reference,
+        "language": language,
+        "respondent": respondent,
+        "status": status,
+        "apply_country_profile": apply_country_profile,
+    }
+    (result,) = screenings_create_many(actor=actor, items=[item], explain=explain)
+    if isinstance(result, ScreeningInvalid):
+        raise result
+    return result
 
 
-def screenings_create_many(*, actor: Actor, items: list[dict], idempotency=None) -> list[Screening | ScreeningInvalid]:
+def screenings_create_many(
+    *, actor: Actor, items: list[dict], idempotency=None, explain: bool = False
+) -> list[Screening | ScreeningInvalid]:
     """screening_create for many items (the bulk endpoint, a job's chunk): each is validated and evaluated on its
     own, then the valid ones are stored together, in one transaction with one insert per table (screenings,
     outcome rows, audit events, idempotency items) instead of five statements each. Returns, in input order, the
@@ -390,7 +377,9 @@ def screenings_create_many(*, actor: Actor, items: list[dict], idempotency=None)
             updated_by_user=user,
             updated_by_client=actor.client,
         )
-        screening_evaluate(screening=screening, statuses=statuses, ruleset=ruleset, actor_label=actor.label)
+        screening_evaluate(
+            screening=screening, statuses=statuses, ruleset=ruleset, actor_label=actor.label, explain=explain
+        )
         results.append(screening)
         stored.append(screening)
     if not stored:

@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
 import yaml
+from api_bench import _admin  # the same script folder: one helper for CREATE/DROP DATABASE
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,17 +34,6 @@ DB_NAME = "refuge_bench_inprocess"
 CASES_FILE = ROOT / "tests" / "rules" / "cases_public_1.1.0.yaml"
 TARGET_POST_MS = 5.0
 TARGET_BULK_MS = 3.0
-
-
-def _admin(pg_url: str, *statements: str) -> None:
-    connection = psycopg2.connect(pg_url)
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        connection.close()
 
 
 def bench_url(pg_url: str) -> str:

@@ -182,7 +182,9 @@ def test_a_cut_off_request_is_resumed_without_duplicates(partner):
     record = IdempotencyKey.objects.create(
         organisation=partner.organisation, key="cut", request_sha256=hashlib.sha256(body).hexdigest()
     )
-    first = services.screening_create(actor=partner.actor, answers=VALID_ANSWERS, idempotency=(record, 0))
+    (first,) = services.screenings_create_many(
+        actor=partner.actor, items=[{"answers": VALID_ANSWERS}], idempotency=(record, [0])
+    )
     IdempotencyKey.objects.filter(pk=record.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=5))
     response = post_raw(partner, "/api/v1/screenings/bulk/", body, HTTP_IDEMPOTENCY_KEY="cut")
     assert response.status_code == 200

@@ -4,9 +4,10 @@ The compiled ruleset (rules/compiler.py) is registered once per process with dur
 evaluation asserts one fact per rule (its true question literals), the rules fire, and a small action loop of
 our own over durable's C binding records the outcomes and asserts the facts they chain into. A rule's first
 firing is its strongest variant and settles it: its fact is retracted at once, which cancels the rule's weaker
-firings still queued. At the end every fact left is retracted, so the next evaluation reuses the same, empty,
-durable state (session id) instead of creating and deleting one per evaluation; after any failure the state is
-deleted and a new session id taken. We do not use durable's Host: its timer threads would take actions on
+firings still queued. Each evaluation has its own durable state (session id), deleted at the end: reusing one
+state, emptied by retracting what was left, was faster but is unsafe (durable reads uninitialised memory when a
+joined fact is retracted from its frames; valgrind showed it, and a test worker crashed in a later GC). We do
+not use durable's Host: its timer threads would take actions on
 other threads, and its Python action loop (a JSON state round trip per action) costs more than the matching
 itself. The durable pitfalls this avoids are listed in rules/README.md.
 """
@@ -57,9 +58,9 @@ class Fired:
 
 class Engine:
     """Evaluates validated answers with one compiled ruleset. Thread-safe (one evaluation at a time, under the
-    process-wide lock); between evaluations its durable state holds no facts."""
+    process-wide lock); each evaluation's durable state is deleted when it ends."""
 
-    def __init__(self, ruleset: Ruleset, *, reuse_state: bool = True):
+    def __init__(self, ruleset: Ruleset):
         self.ruleset = ruleset
         self.compiled: CompiledRuleset = compile_ruleset(ruleset)
         self._rule_outcomes = [rule.outcome for rule in ruleset.rules]
@@ -111,12 +112,11 @@ class Engine:
         for conj in self.compiled.conjuncts.values():
             if not any(lid in self.compiled.question_literals for lid in conj.literals):
                 self._needs_no_literal[conj.rule_index] = True
-        self.reuse_state = reuse_state
         self._new_sid()
 
     def _new_sid(self) -> None:
         """The session id of this engine's evaluations (one at a time, under the lock) and the facts' texts."""
-        # Short ids (parsed in every fact); a new one only after a failed evaluation or without reuse_state.
+        # Short ids (parsed in every fact), unique in the process: a state is never reused.
         self.sid = sid = f"{next(_SIDS)}"
         self._rule_prefix = [f'{{"sid":"{sid}","l":"r","{b}":1' for b in self.compiled.buckets]
         self._ctx_prefix = f'{{"sid":"{sid}","l":"ctx","{CTX}":1'
@@ -146,10 +146,8 @@ class Engine:
         literals = self.true_literals(statuses, answers)
         with _LOCK:
             handle = self._handle()
-            if not self.reuse_state:
-                self._new_sid()
+            self._new_sid()
             session = _Session(self, handle, self.sid)
-            clean = False
             try:
                 session.assert_rule_facts(literals)
                 session.drain()
@@ -158,17 +156,12 @@ class Engine:
                     session.drain()
                 session.assert_facts([FINAL_GATE])
                 session.drain()
-                if self.reuse_state:
-                    clean = session.retract_all()
             except EngineError:
                 raise
             except Exception as exc:  # an action raised: surface it, never return a partial result
                 raise EngineError(f"rule action failed: {exc!r}") from exc
             finally:
-                if not clean:
-                    _dre.delete_state(handle, self.sid)
-                    if self.reuse_state:
-                        self._new_sid()
+                _dre.delete_state(handle, self.sid)
         if explain:
             session.add_other_conjuncts(literals)
         return session.fired
@@ -184,7 +177,6 @@ class _Session:
         self.state_handle: int | None = None
         self.fired: dict[str, Fired] = {}
         self.asserted: set[str] = set()
-        self.facts: list[str] = []  # the text of every fact asserted and not retracted
         self.rule_facts: list[str] = []
         self.rules_done: set[int] = set()
         self.setters: dict[str, int] = {}  # outcome id -> index of the rule that set it
@@ -208,7 +200,6 @@ class _Session:
             "".join(p) + "}" if len(p) > 1 or needed[i] else "" for i, p in enumerate(parts)
         ]
         ctx += "}"
-        self.facts.append(ctx)
         self._check(_dre.assert_facts(self.handle, "[" + ",".join([ctx, *filter(None, rule_facts)]) + "]"))
 
     def assert_facts(self, literal_ids: list[str]) -> None:
@@ -218,21 +209,11 @@ class _Session:
         self.asserted.update(new)
         sid = self.sid
         facts = [f'{{"sid":"{sid}","l":"{lid}","{lid}":1}}' for lid in new]
-        self.facts.extend(facts)
         self._check(_dre.assert_facts(self.handle, "[" + ",".join(facts) + "]"))
 
     def assert_outcome(self, outcome_id: str, strength: str) -> None:
         fact = f'{{"sid":"{self.sid}","o":"{outcome_id}","s":"{strength}","p1":true}}'
-        self.facts.append(fact)
         self._check(_dre.assert_fact(self.handle, fact))
-
-    def retract_all(self) -> bool:
-        """Leave the reused state empty for the next evaluation: retract every fact still asserted."""
-        facts = self.facts + [f for i, f in enumerate(self.rule_facts) if f and i not in self.rules_done]
-        result = _dre.retract_facts(self.handle, "[" + ",".join(facts) + "]")
-        if result[0] != 0:
-            raise EngineError(f"durable_rules could not retract the facts (code {result[0]})")
-        return True
 
     def _check(self, result) -> None:
         if result[0] not in (0, _DUPLICATE):

@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--job-items", type=int, default=2000, help="items of the job screened (default 2,000)")
     parser.add_argument("--case", default="pub-02")
     parser.add_argument("--profile", choices=["post", "get", "bulk"], help="cProfile one endpoint instead")
+    parser.add_argument("--profile-file", help="with --profile: also save the raw profile here (pstats)")
     parser.add_argument(
         "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     )
@@ -158,6 +159,8 @@ def run(args) -> None:
         for _ in range(args.requests if args.profile != "bulk" else max(1, args.bulk_items // bulk_size)):
             target()
         profiler.disable()
+        if args.profile_file:
+            profiler.dump_stats(args.profile_file)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return

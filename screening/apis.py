@@ -41,6 +41,7 @@ from .openapi import (
     PATCH_EXAMPLES,
     RETRY_AFTER,
     SCREENING_ID,
+    WARNING_ID,
     error_responses,
 )
 from .permissions import ACCOUNT, CATALOGUE, EVALUATE, SCREENINGS
@@ -638,6 +639,36 @@ class ScreeningReassessApi(ScreeningApiMixin, ApiView):
         return Response(
             {"screening": ScreeningSerializer(screening).data, "changes": changes}, headers={"ETag": _etag(screening)}
         )
+
+
+class ScreeningWarningConfirmApi(ScreeningApiMixin, ApiView):
+    """Confirm a warning ("I have checked this"), as a caseworker does on the web's Check your answers: it is
+    recorded with the answers it named (a later change to one of them asks again) and audited. 404 when the
+    screening's answers do not raise this warning. Returns the screening."""
+
+    api_area = SCREENINGS
+    body_methods = frozenset()
+
+    @extend_schema(
+        operation_id="screenings_warning_confirm",
+        request=None,
+        parameters=[SCREENING_ID, WARNING_ID, IF_MATCH, ETAG, RETRY_AFTER],
+        responses={200: ScreeningSerializer, **error_responses(401, 403, 404, 412, 429)},
+    )
+    def post(self, request, screening_id, check_id):
+        screening = self.get_screening(screening_id, with_answers=False)
+        try:
+            screening = services.screening_warning_confirm(
+                actor=self.actor,
+                screening=screening,
+                check_id=check_id,
+                expected_version=_expected_version(request, screening),
+            )
+        except services.VersionConflict as exc:
+            raise _version_conflict(exc) from None
+        except services.ScreeningInvalid:
+            raise exceptions.NotFound("The screening's answers do not raise this warning.") from None
+        return self.screening_response(screening)
 
 
 def _assessment_form(request) -> str:

@@ -120,6 +120,12 @@ ASSESSMENT_FORM = OpenApiParameter(
 SCREENING_ID = OpenApiParameter(
     "screening_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The screening's id."
 )
+WARNING_ID = OpenApiParameter(
+    "check_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The warning's `id` in the screening's `warnings` (a warning-level contradiction check).",
+)
 ACCEPT_LANGUAGE = OpenApiParameter(
     "Accept-Language",
     OpenApiTypes.STR,

@@ -28,6 +28,11 @@ urlpatterns = [
         apis.ScreeningReassessApi.as_view(),
         name="api-screening-reassess",
     ),
+    path(
+        "api/v1/screenings/<str:screening_id>/warnings/<str:check_id>/confirm/",
+        apis.ScreeningWarningConfirmApi.as_view(),
+        name="api-screening-warning-confirm",
+    ),
     path("api/v1/jobs/", job_apis.JobListApi.as_view(), name="api-jobs"),
     path("api/v1/webhooks/", webhook_apis.WebhookListApi.as_view(), name="api-webhooks"),
     path("api/v1/webhooks/<str:webhook_id>/", webhook_apis.WebhookDetailApi.as_view(), name="api-webhook-detail"),

@@ -40,6 +40,7 @@ OPERATIONS = {
     ("/api/v1/screenings/{screening_id}/", "delete"): "screening",
     ("/api/v1/screenings/{screening_id}/reassess/", "post"): "screening",
     ("/api/v1/screenings/{screening_id}/assessments/", "get"): "screening",
+    ("/api/v1/screenings/{screening_id}/warnings/{check_id}/confirm/", "post"): "screening",
     ("/api/v1/jobs/", "post"): "job",
     ("/api/v1/jobs/{job_id}/", "get"): "job",
     ("/api/v1/jobs/{job_id}/results/", "get"): "job",
@@ -64,6 +65,7 @@ API_ROUTES = {
     "api/v1/screenings/<str:screening_id>/",
     "api/v1/screenings/<str:screening_id>/reassess/",
     "api/v1/screenings/<str:screening_id>/assessments/",
+    "api/v1/screenings/<str:screening_id>/warnings/<str:check_id>/confirm/",
     "api/v1/jobs/",
     "api/v1/jobs/<str:job_id>/",
     "api/v1/jobs/<str:job_id>/results/",
@@ -104,7 +106,7 @@ def orgs(make_partner):
     b = make_partner("Org B")
     b_screening = services.screening_create(
         actor=b.actor,
-        answers={**VALID_ANSWERS, "country_of_origin": "BY"},
+        answers={**VALID_ANSWERS, "country_of_origin": "BY", "host_country": "BY"},  # raises a warning
         reference="b-ref",
         status="draft",
     )
@@ -165,6 +167,11 @@ def test_a_never_reads_or_changes_b(orgs, auth):
     not_found("delete", detail, ("/api/v1/screenings/{screening_id}/", "delete"))
     not_found("post", detail + "reassess/", ("/api/v1/screenings/{screening_id}/reassess/", "post"))
     not_found("get", detail + "assessments/", ("/api/v1/screenings/{screening_id}/assessments/", "get"))
+    not_found(
+        "post",
+        detail + "warnings/host_country_is_country_of_origin/confirm/",
+        ("/api/v1/screenings/{screening_id}/warnings/{check_id}/confirm/", "post"),
+    )
     assert api.head(detail).status_code == 404
     bid = str(b_screening.id)
     for spelling in (bid.upper(), bid.replace("-", ""), f"urn:uuid:{bid}", "{" + bid + "}"):

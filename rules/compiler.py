@@ -4,18 +4,19 @@ How three-valued rules run on a two-valued engine (see rules/README.md for the f
 
 * Literals. Every distinct leaf on a question gets four literals, computed in Python from the question's status
   (ok / miss / na) and answer:  T(l) = ok and test;  P(l) = miss, or ok and test;  T(not l) = na, or ok and
-  not test;  P(not l) = na or miss, or ok and not test.  The true ones are asserted as facts {"l": id}.
-  Outcome leaves get the same four literals; the positive ones are asserted by the action of the rule that
-  emits the outcome (chaining), the negated ones at a gate once every rule they depend on has run.
+  not test;  P(not l) = na or miss, or ok and not test.  Outcome leaves get the same four literals; the
+  positive ones become true when the rule that emits the outcome fires (chaining), the negated ones when the
+  stratum that reads them opens, once every rule they depend on has run.
 * Variants. Each spec rule becomes three variants: strong = T(when) and T(strong_if); arguable = T(when);
   needs_information = P(when) (none when emit_on_unknown is false). Each variant is put in negation normal
-  form and expanded to disjunctive normal form: one flat `all` durable rule per conjunct, joining literal
-  facts. The lowest-`pri` variant to fire sets the outcome (first writer wins); rules are prioritised in
-  file order so an outcome is settled before any later rule reads it.
-* Strata. A rule that negates an outcome waits for a gate fact of its stratum, asserted (with the negated
-  literals) only when everything before it has quiesced: durable does not re-check `$not` after an
-  activation is queued, so the engine never uses `$not`, `any` or `$or` at all.
-* Post-processing P1 runs behind a final gate.
+  form and expanded to disjunctive normal form: one durable rule per conjunct, a single pattern testing the
+  conjunct's literals on the rule's own fact (no joins). The lowest-`pri` variant to fire sets the outcome
+  (first writer wins); rules are prioritised in file order so an outcome is settled before any later rule
+  reads it.
+* Strata. A rule that negates an outcome is in a later stratum than the rules emitting that outcome: its fact
+  is asserted (with the negated literals that hold) only when everything before it has quiesced. durable
+  does not re-check `$not` after an activation is queued, so the engine never uses `$not`, `any` or `$or`.
+* Post-processing P1 runs after the last stratum, on one fact per strong outcome it applies to.
 Every rule has "dist": 0 (one fact may match several patterns).
 """
 
@@ -30,7 +31,7 @@ from .model import P1_TRIGGER, Ruleset
 
 VARIANTS = ("strong", "arguable", "needs_information")
 CTX = "ctx"  # the context fact every evaluation asserts; the start rule fires on it
-FINAL_GATE = "gate_final"
+P1_FACT = "p1"  # the attribute of the facts P1 reads
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class CompiledRuleset:
     strata: list[int]  # stratum of each rule
     # outcome id -> outcome literals it can satisfy (asserted by the action that emits it)
     literals_by_outcome: dict[str, list[str]] = field(default_factory=dict)
-    # stratum -> negated outcome literals to assert at its gate
+    # stratum -> negated outcome literals read by its rules (decided when it opens)
     negated_by_stratum: dict[int, list[str]] = field(default_factory=dict)
     p1_literal: str = ""
     buckets: list[str] = field(default_factory=list)  # bucket attribute of each rule's fact
@@ -177,8 +178,7 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                         negated_by_stratum.setdefault(stratum, set()).add(lid)
 
     p1_literal = literals.get(P1_TRIGGER, "T")
-    # How often each question literal is used: tests are ordered most-shared first, so patterns share
-    # alpha-network prefixes.
+    # How often each question literal is used.
     frequency: dict[str, int] = {}
     for variants in rule_variants:
         for dnf in variants.values():
@@ -186,46 +186,43 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
                 for lid in conj:
                     frequency[lid] = frequency.get(lid, 0) + 1
 
-    def answers_tests(conj) -> list[str]:
-        return sorted((lid for lid in conj if lid in literals.question), key=lambda lid: (-frequency[lid], lid))
+    def pattern_tests(conj) -> list[str]:
+        """A conjunct's tests: question literals, most-shared first (patterns share alpha-network prefixes),
+        then outcome literals."""
+        asked = sorted((lid for lid in conj if lid in literals.question), key=lambda lid: (-frequency[lid], lid))
+        return asked + sorted(lid for lid in conj if lid not in literals.question)
 
-    # One fact per rule carries that rule's true question literals, under the rule's own "bucket" attribute:
-    # a conjunct on answers alone is one alpha pattern (no join), and the engine retracts a rule's fact once
-    # the rule has fired its strongest variant, which drops the rule's queued weaker firings.
+    # One fact per rule carries that rule's true literals (question literals, then outcome literals) under the
+    # rule's own "bucket" attribute: every durable rule is one alpha pattern, with no join. A rule's fact is
+    # asserted when its stratum opens (that is its gate), and asserted again, by retract and assert, when an
+    # outcome literal it reads becomes true; the engine retracts it once the rule has fired its strongest
+    # variant, which drops the rule's queued weaker firings. Without joins, durable can empty a state by
+    # retracting its facts and the engine reuses one state (a retracted joined fact left durable reading freed
+    # frames: rules/README.md).
     buckets = [f"r{i}" for i in range(len(ruleset.rules))]
     definition: dict[str, Any] = {
-        # Fires on the context fact of every evaluation, so delete_state always finds an actioned state.
+        # Fires on the context fact of every evaluation: the state always has an actioned fact.
         "start": {"all": [{"m": {CTX: 1}}], "pri": 0, "dist": 0},
-        # Alpha-match every literal / outcome fact and never fire (a batch assert fails on a fact matching nothing).
+        # Alpha-match every fact and never fire (a batch assert fails on a fact matching nothing). Its second
+        # pattern never matches, so its frames hold one fact each and retracting one is safe.
         "sink": {"all": [{"m": {"$ex": {"l": 1}}}, {"n": {"never": 1}}], "pri": 0, "dist": 0},
-        "sink_outcomes": {"all": [{"m": {"$ex": {"o": 1}}}, {"n": {"never": 1}}], "pri": 0, "dist": 0},
     }
     conjuncts: dict[str, Conjunct] = {}
     rule_literals: list[list[str]] = []
     for i, (rule, variants) in enumerate(zip(ruleset.rules, rule_variants, strict=True)):
-        gate = [f"gate_{strata[i]}"] if strata[i] else []
         used: set[str] = set()
         for variant_index, variant in enumerate(VARIANTS):
             for n, conj in enumerate(variants.get(variant, [])):
-                tests = answers_tests(conj)
+                tests = pattern_tests(conj)
                 used.update(tests)
-                others = sorted(lid for lid in conj if lid not in literals.question) + gate
-                # The rule's fact: its bucket, then the question literals (no join). Every conjunct reads it,
-                # so retracting it cancels the rule's other firings.
                 patterns = [{"a": {"$and": [{buckets[i]: 1}] + [{lid: 1} for lid in tests]}}]
-                # Outcome literals and gates are separate facts, joined.
-                patterns += [{f"m{k}": {lid: 1}} for k, lid in enumerate(others)]
                 name = f"{rule.id}.{variant}.{n}"
                 definition[name] = {"all": patterns, "pri": 1 + 3 * i + variant_index, "dist": 0}
-                conjuncts[name] = Conjunct(name, i, variant, tuple(tests) + tuple(others))
+                conjuncts[name] = Conjunct(name, i, variant, tuple(tests))
         rule_literals.append(sorted(used))
-    # P1 behind the final gate: one firing per strong outcome it applies to. Its literal rides on the context fact.
+    # P1 after every stratum: one fact per strong outcome it applies to, carrying P1's literal when it holds.
     definition["P1"] = {
-        "all": [
-            {"g": {FINAL_GATE: 1}},
-            {"t": {"$and": [{CTX: 1}, {p1_literal: 1}]}},
-            {"o": {"$and": [{"p1": True}, {"s": "strong"}]}},
-        ],
+        "all": [{"t": {"$and": [{P1_FACT: 1}, {p1_literal: 1}]}}],
         "pri": 1 + 3 * len(ruleset.rules),
         "dist": 0,
     }
@@ -237,11 +234,11 @@ def compile_ruleset(ruleset: Ruleset) -> CompiledRuleset:
         for outcome_id in lit.leaf.get("outcome_any") or [lit.leaf["outcome"]]:
             literals_by_outcome.setdefault(outcome_id, []).append(lid)
 
-    stack = _alpha_stack_bound(rule_variants, answers_tests, buckets, p1_literal)
+    stack = _alpha_stack_bound(rule_variants, pattern_tests, buckets, p1_literal)
     if stack >= DURABLE_ALPHA_STACK:
         raise ValueError(f"ruleset too wide for durable_rules: alpha stack bound {stack} >= {DURABLE_ALPHA_STACK}")
     return CompiledRuleset(
-        name=f"{ruleset.slug}.{ruleset.version}.{ruleset.sha256[:16]}.r2",  # r2: facts per rule
+        name=f"{ruleset.slug}.{ruleset.version}.{ruleset.sha256[:16]}.r3",  # r3: one pattern per rule
         definition=definition,
         question_literals=literals.question,
         outcome_literals=literals.outcome,
@@ -282,13 +279,13 @@ DURABLE_ALPHA_STACK = 64
 ROOT_CHILDREN_OF_A_FACT = 1  # the sink's $ex test, besides the fact's own branch
 
 
-def _alpha_stack_bound(rule_variants, answers_tests, buckets, p1_literal) -> int:
+def _alpha_stack_bound(rule_variants, pattern_tests, buckets, p1_literal) -> int:
     """Upper bound of durable's alpha stack for any fact of an evaluation on which every test holds."""
-    families: dict[str, list[tuple]] = {CTX: [(CTX,), (CTX, p1_literal)]}  # the context fact: start and P1
+    families: dict[str, list[tuple]] = {CTX: [(CTX,)], P1_FACT: [(P1_FACT, p1_literal)]}
     for i, variants in enumerate(rule_variants):
         for dnf in variants.values():
             for conj in dnf:
-                families.setdefault(buckets[i], []).append((buckets[i], *answers_tests(conj)))
+                families.setdefault(buckets[i], []).append((buckets[i], *pattern_tests(conj)))
     return ROOT_CHILDREN_OF_A_FACT + max(_trie_bound(paths) for paths in families.values())
 
 

@@ -169,9 +169,9 @@ def test_concurrent_evaluations_match_sequential_results(ruleset):
     assert mismatches == []
 
 
-def test_each_evaluation_deletes_its_state(ruleset):
-    """A durable state per evaluation, deleted at its end (durable allows only 1024 live states per ruleset;
-    reusing one state by retracting its facts made durable read uninitialised memory under valgrind)."""
+def test_each_evaluation_leaves_its_state_empty_for_the_next(ruleset):
+    """One durable state, reused: each evaluation retracts every fact it asserted (durable allows only 1024 live
+    states per ruleset; the facts are safe to retract because no compiled rule joins two facts)."""
     engine = Engine(ruleset)
     handle = engine._handle()
     inputs = list(answer_sets(ruleset.questionnaire, 50, seed=9))
@@ -179,9 +179,38 @@ def test_each_evaluation_deletes_its_state(ruleset):
     for answers in inputs:
         assert engine_view_fired(engine, ruleset, answers) == oracle_view(ruleset, answers)
         sids.add(engine.sid)
-        with pytest.raises(durable_rules_engine.error):  # deleted
-            durable_rules_engine.get_state(handle, engine.sid)
-    assert len(sids) == len(inputs)
+        assert durable_rules_engine.get_facts(handle, engine.sid) == "[]"
+    assert len(sids) == 1
+
+
+def test_every_compiled_rule_is_one_pattern_except_the_sink(ruleset):
+    """What makes the reused state safe: a fact is never joined to another, so retracting one never leaves a
+    frame behind in another fact (durable read freed memory then). The sink's second pattern matches no fact."""
+    definition = engine_for(ruleset).compiled.definition
+    joined = {name: rule for name, rule in definition.items() if len(rule["all"]) > 1}
+    assert list(joined) == ["sink"]
+    assert joined["sink"]["all"][1] == {"n": {"never": 1}}
+
+
+def test_a_failed_evaluation_deletes_its_state(ruleset, monkeypatch):
+    engine = Engine(ruleset)
+    handle = engine._handle()
+    answers = next(answer_sets(ruleset.questionnaire, 1, seed=12))
+    engine_view_fired(engine, ruleset, answers)
+    first = engine.sid
+
+    def failing_act(self, message):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine_module._Session, "act", failing_act)
+    with pytest.raises(EngineError, match="boom"):
+        engine_view_fired(engine, ruleset, answers)
+    assert engine.sid == first
+    with pytest.raises(durable_rules_engine.error):  # deleted: a failure may leave facts behind
+        durable_rules_engine.get_state(handle, first)
+    monkeypatch.undo()
+    assert engine_view_fired(engine, ruleset, answers) == oracle_view(ruleset, answers)
+    assert engine.sid != first
 
 
 def test_many_evaluations_do_not_grow_memory(ruleset):
@@ -193,8 +222,7 @@ def test_many_evaluations_do_not_grow_memory(ruleset):
         evaluate(answers, ruleset=ruleset)
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert rss_after - rss_before < 20 * 1024  # KiB: no per-evaluation growth
-    with pytest.raises(durable_rules_engine.error):
-        durable_rules_engine.get_state(engine._handle(), engine.sid)
+    assert durable_rules_engine.get_facts(engine._handle(), engine.sid) == "[]"
 
 
 def engine_view_fired(engine, ruleset, answers) -> dict:

@@ -209,6 +209,46 @@ def evaluate(
     return question_leaf(cond)
 
 
+def compile_question_condition(cond: Mapping[str, Any]) -> Callable[[Mapping[str, str], Mapping[str, Any]], str]:
+    """evaluate() of a condition on questions only (show_if) as a closure of (statuses, answers): the leaves'
+    tests compiled once (compile_test), `all`/`any` stopping at the first FALSE/TRUE. Questionnaire.statuses runs
+    it for every answer set; the oracle keeps the plain reading, so the differential test checks one against the
+    other."""
+    if "all" in cond or "any" in cond:
+        parts = tuple(compile_question_condition(child) for child in cond.get("all") or cond["any"])
+        stop, other = (FALSE, TRUE) if "all" in cond else (TRUE, FALSE)
+
+        def combined(statuses, answers):
+            result = other
+            for part in parts:
+                value = part(statuses, answers)
+                if value == stop:
+                    return stop
+                if value == UNKNOWN:
+                    result = UNKNOWN
+            return result
+
+        return combined
+    if "not" in cond:
+        inner = compile_question_condition(cond["not"])
+        flip = {TRUE: FALSE, FALSE: TRUE, UNKNOWN: UNKNOWN}
+        return lambda statuses, answers: flip[inner(statuses, answers)]
+    if "always" in cond:
+        constant = TRUE if cond["always"] else FALSE
+        return lambda statuses, answers: constant
+    if "outcome" in cond or "outcome_any" in cond:
+        raise ValueError("a question condition cannot test outcomes")
+    qid, test = cond["q"], compile_test(cond)
+
+    def leaf(statuses, answers):
+        status = statuses[qid]
+        if status == OK:
+            return TRUE if test(answers.get(qid)) else FALSE
+        return UNKNOWN if status == MISS else FALSE
+
+    return leaf
+
+
 def iter_leaves(cond: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     """Every leaf of a condition, depth first."""
     if "all" in cond or "any" in cond:

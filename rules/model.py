@@ -55,6 +55,14 @@ class Questionnaire:
 
     def __post_init__(self):
         object.__setattr__(self, "by_id", {q.id: q for q in self.questions})
+        # Each question's show_if, compiled once (the statuses are computed for every answer set).
+        object.__setattr__(
+            self,
+            "_shown",
+            tuple(
+                (q.id, None if q.show_if is None else c.compile_question_condition(q.show_if)) for q in self.questions
+            ),
+        )
 
     def statuses(self, answers: Mapping[str, Any]) -> dict[str, str]:
         """Each question's status (ok / miss / na) from the answers and the show_if conditions.
@@ -63,23 +71,13 @@ class Questionnaire:
         pass in order is enough.
         """
         statuses: dict[str, str] = {}
-        for question in self.questions:
-            if question.show_if is not None:
-                shown = c.evaluate(
-                    question.show_if,
-                    lambda leaf: c.question_leaf_value(leaf, statuses[leaf["q"]], answers.get(leaf["q"])),
-                    _no_outcomes,
-                )
-                if shown == c.FALSE:
-                    statuses[question.id] = c.NA
-                    continue
-            value = answers.get(question.id)
-            statuses[question.id] = c.MISS if value is None or value == "unknown" else c.OK
+        for qid, shown in self._shown:
+            if shown is not None and shown(statuses, answers) == c.FALSE:
+                statuses[qid] = c.NA
+                continue
+            value = answers.get(qid)
+            statuses[qid] = c.MISS if value is None or value == "unknown" else c.OK
         return statuses
-
-
-def _no_outcomes(leaf):  # show_if never refers to outcomes (checked by the loader)
-    raise ValueError("show_if cannot test outcomes")
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,32 @@ def oracle_outcomes(ruleset: Ruleset, answers: Mapping[str, Any], *, explain: bo
     return oracle_evaluation(ruleset, answers, explain=explain)[0]
 
 
+def plain_statuses(ruleset: Ruleset, answers: Mapping[str, Any]) -> dict[str, str]:
+    """Questionnaire.statuses read plainly (show_if by conditions.evaluate and test_answer, not the compiled
+    form): the differential test checks the compiled statuses against it."""
+    statuses: dict[str, str] = {}
+
+    def question_leaf(leaf):
+        return c.question_leaf_value(leaf, statuses[leaf["q"]], answers.get(leaf["q"]))
+
+    for question in ruleset.questionnaire.questions:
+        if question.show_if is not None and c.evaluate(question.show_if, question_leaf, _no_outcome) == c.FALSE:
+            statuses[question.id] = c.NA
+            continue
+        value = answers.get(question.id)
+        statuses[question.id] = c.MISS if value is None or value == "unknown" else c.OK
+    return statuses
+
+
+def _no_outcome(leaf):
+    raise ValueError("show_if cannot test outcomes")
+
+
 def oracle_evaluation(
     ruleset: Ruleset, answers: Mapping[str, Any], *, explain: bool = True
 ) -> tuple[dict[str, dict], dict[str, list]]:
     """oracle_outcomes, and the outcomes considered and not met: {outcome_id: [(leaf, negated, value)]}."""
-    statuses = ruleset.questionnaire.statuses(answers)
+    statuses = plain_statuses(ruleset, answers)
 
     def question_leaf(leaf):
         return c.question_leaf_value(leaf, statuses[leaf["q"]], answers.get(leaf["q"]))

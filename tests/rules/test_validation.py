@@ -103,3 +103,30 @@ def test_unknown_counts_as_missing_but_not_as_unanswered():
     assert "armed_conflict_involvement" not in assessment.unanswered
     act = assessment.outcome("act_9_2_e_military_service_excludable_acts")
     assert "armed_conflict_involvement" in act.missing_questions
+
+
+def test_compiled_statuses_agree_with_the_plain_reading(ruleset):
+    """Questionnaire.statuses runs each show_if compiled; the oracle's plain_statuses reads it with
+    conditions.evaluate. Mixed answer sets (answers to questions that may not apply, unknowns, gaps) exercise
+    every status of every question."""
+    import random
+
+    from rules.conditions import MISS, NA, OK
+    from rules.oracle import plain_statuses
+    from rules.sampling import random_answers
+
+    rng = random.Random(20261207)
+    questionnaire = ruleset.questionnaire
+    seen = {q.id: set() for q in questionnaire.questions}
+    for _ in range(3000):
+        merged = {**random_answers(questionnaire, rng, skip=0.0), **random_answers(questionnaire, rng)}
+        for qid in rng.sample(sorted(merged), k=rng.randint(0, len(merged) // 3)):
+            merged[qid] = rng.choice([None, "unknown"]) if rng.random() < 0.5 else merged.pop(qid) and None
+        statuses = questionnaire.statuses(merged)
+        assert statuses == plain_statuses(ruleset, merged)
+        for qid, status in statuses.items():
+            seen[qid].add(status)
+    assert all({OK, MISS} <= found for found in seen.values())
+    assert {qid for qid, found in seen.items() if NA in found} == {
+        q.id for q in questionnaire.questions if q.show_if is not None
+    }

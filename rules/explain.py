@@ -106,8 +106,16 @@ def deciding_leaves(
 
 
 def question_leaf_values(statuses: Mapping[str, str], answers: Mapping[str, Any]):
+    """Question leaves' values with the engine's compiled tests (c.cached_test; the oracle's explanation keeps the
+    plain reading, c.test_answer, so the explanation tests still compare two readings)."""
+    test_of = c.cached_test
+
     def value(leaf):
-        return c.question_leaf_value(leaf, statuses[leaf["q"]], answers.get(leaf["q"]))
+        qid = leaf["q"]
+        status = statuses[qid]
+        if status == c.OK:
+            return c.TRUE if test_of(leaf)(answers.get(qid)) else c.FALSE
+        return c.FALSE if status == c.NA else c.UNKNOWN
 
     return value
 

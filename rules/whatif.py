@@ -115,7 +115,7 @@ def rule_dnf(ruleset: Ruleset, rule: Rule, target: str) -> tuple[list[tuple[Lite
 
 
 def _holds(leaf: Mapping[str, Any], negated: bool, value: Any) -> bool:
-    return c.test_answer(leaf, value) != negated
+    return c.cached_test(leaf)(value) != negated
 
 
 def _offered(question: Question) -> list[str]:

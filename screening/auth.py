@@ -89,7 +89,10 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
         except UnicodeError as exc:
             token_failures.record(address)
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        client = PartnerClient.objects.select_related("organisation").filter(token_hash=token_hash(token)).first()
+        # token_hash is unique: [:1] fetches the one row without first()'s ORDER BY (on every API request)
+        client = next(
+            iter(PartnerClient.objects.select_related("organisation").filter(token_hash=token_hash(token))[:1]), None
+        )
         if client is None or not client.is_active:
             token_failures.record(address)
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import audit_chain
+from . import audit_chain, bulk_rows
 from .auth import Actor
 from .errors import answer_errors, validation_items
 from .models import Job, JobItem, JobItemStatus, JobSource, JobStatus, Membership
@@ -136,7 +136,7 @@ def chunk_screen(*, job_id, start: int, end: int) -> int:
             claimed = list(in_chunk.filter(status=JobItemStatus.CLAIMED).order_by("index"))
         _items_screen(claimed, actor=actor)
         if claimed:
-            JobItem.objects.bulk_update(claimed, ["status", "screening", "result", "errors", "payload"])
+            bulk_rows.update_rows(claimed, ["status", "screening", "result", "errors", "payload"])
             succeeded = sum(1 for item in claimed if item.status == JobItemStatus.DONE)
             Job.objects.filter(pk=job.pk).update(
                 processed_items=F("processed_items") + len(claimed),

@@ -1,0 +1,57 @@
+"""screening.bulk_rows.update_rows: one UPDATE ... FROM (VALUES ...) writes what Django's bulk_update would, on
+PostgreSQL and on SQLite: each row its own values, encrypted fields encrypted, JSON as JSON, NULLs, a foreign key;
+the other rows and the other columns untouched."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from screening import bulk_rows, jobs
+from screening.models import JobItem, JobItemStatus, JobSource, Screening
+from tests.jobs.helpers import make_actor, public_items
+
+pytestmark = pytest.mark.django_db
+
+
+def test_update_rows_writes_each_rows_own_values_in_one_statement():
+    actor = make_actor()
+    job = jobs.job_create(actor=actor, source=JobSource.API, items=public_items(4))
+    items = list(JobItem.objects.filter(job=job).order_by("index"))
+    screening = Screening.objects.create(organisation=actor.organisation, reference="r", answers={})
+    first, second, third = items[:3]
+    first.status, first.screening, first.result, first.errors, first.payload = (
+        JobItemStatus.DONE,
+        screening,
+        {"outcomes": [{"id": "x", "strength": "strong"}], "n": 1},
+        [],
+        {},
+    )
+    second.status, second.screening, second.result, second.errors = JobItemStatus.INVALID, None, None, [{"code": "c"}]
+    second.payload = {"answers": {"age": "é 31"}, "nested": [1, None, True]}
+    third_reference = third.reference
+    third.reference = "not written: reference is not among the fields"
+    with CaptureQueriesContext(connection) as queries:
+        updated = bulk_rows.update_rows([first, second, third], ["status", "screening", "result", "errors", "payload"])
+    assert updated == 3 and len(queries) == 1
+    by_index = {item.index: item for item in JobItem.objects.filter(job=job)}
+    assert (by_index[0].status, by_index[0].screening_id, by_index[0].result, by_index[0].errors) == (
+        JobItemStatus.DONE,
+        screening.pk,
+        {"outcomes": [{"id": "x", "strength": "strong"}], "n": 1},
+        [],
+    )
+    assert by_index[0].payload == {}
+    assert (by_index[1].status, by_index[1].screening_id, by_index[1].result) == (JobItemStatus.INVALID, None, None)
+    assert by_index[1].errors == [{"code": "c"}]
+    assert by_index[1].payload == {"answers": {"age": "é 31"}, "nested": [1, None, True]}  # decrypted again
+    assert by_index[2].reference == third_reference != third.reference
+    assert by_index[3].status == JobItemStatus.PENDING and by_index[3].payload  # not passed: untouched
+    with connection.cursor() as cursor:  # encrypted at rest, not stored as plain JSON
+        cursor.execute(f"SELECT payload FROM {JobItem._meta.db_table} WHERE id = %s", [second.pk])
+        assert "31" not in cursor.fetchone()[0]
+
+
+def test_update_rows_with_nothing_runs_no_statement():
+    with CaptureQueriesContext(connection) as queries:
+        assert bulk_rows.update_rows([], ["status"]) == 0
+    assert len(queries) == 0

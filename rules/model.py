@@ -43,6 +43,14 @@ class Question:
     def option_ids(self) -> tuple[str, ...]:
         return tuple(o.id for o in self.options)
 
+    @cached_property
+    def option_set(self) -> frozenset[str]:
+        return frozenset(self.option_ids)
+
+    @cached_property
+    def option_order(self) -> dict[str, int]:
+        return {option_id: i for i, option_id in enumerate(self.option_ids)}
+
 
 @dataclass(frozen=True)
 class Questionnaire:

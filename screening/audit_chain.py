@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from . import bulk_rows
 from .models import AuditChain, AuditEvent, Organisation
 
 PLATFORM = "platform"
@@ -194,10 +195,7 @@ def append_many(*, organisation: Organisation | None, events: list[NewEvent]) ->
             row.hash = event_digest(prev_hash=prev, fields={name: getattr(row, name) for name in HASHED_FIELDS})
             prev = row.hash
             rows.append(row)
-        if len(rows) == 1:
-            rows[0].save()
-        else:
-            AuditEvent.objects.bulk_create(rows)
+        bulk_rows.insert_rows(rows)  # new rows only (the trail is append-only), in one plain INSERT
         _move_head(chain.key, seq, prev)
     return rows
 

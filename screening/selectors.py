@@ -248,7 +248,7 @@ def screening_get(*, organisation: Organisation, screening_id, with_answers: boo
         qs = qs.defer(*SCREENING_ENCRYPTED_FIELDS)
     else:  # who created and changed it, shown with it: one query, not three
         qs = qs.select_related("created_by_user", "created_by_client", "updated_by_user", "updated_by_client")
-    return next(iter(qs[:1]), None)  # the pk is unique: no first()'s ORDER BY to compile
+    return next(iter(qs.order_by()[:1]), None)  # the pk is unique: no ORDER BY to compile (~1 ms of a GET)
 
 
 def audit_events_for(*, organisation: Organisation, screening_id=None):

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from screening import bulk_rows, jobs
-from screening.models import JobItem, JobItemStatus, JobSource, Screening
+from screening.models import JobItem, JobItemStatus, JobSource, Screening, ScreeningOutcome
 from tests.jobs.helpers import make_actor, public_items
 
 pytestmark = pytest.mark.django_db
@@ -48,10 +48,43 @@ def test_update_rows_writes_each_rows_own_values_in_one_statement():
     assert by_index[3].status == JobItemStatus.PENDING and by_index[3].payload  # not passed: untouched
     with connection.cursor() as cursor:  # encrypted at rest, not stored as plain JSON
         cursor.execute(f"SELECT payload FROM {JobItem._meta.db_table} WHERE id = %s", [second.pk])
-        assert "31" not in cursor.fetchone()[0]
+        text = cursor.fetchone()[0]
+        assert text.startswith("gAAAA") and "answers" not in text  # a Fernet token
 
 
 def test_update_rows_with_nothing_runs_no_statement():
     with CaptureQueriesContext(connection) as queries:
         assert bulk_rows.update_rows([], ["status"]) == 0
     assert len(queries) == 0
+
+
+def test_insert_rows_stores_what_bulk_create_would_with_pks_and_prepared_values():
+    actor = make_actor()
+    made = [
+        Screening(organisation=actor.organisation, reference=f"ins-{i}", answers={"age": 30 + i, "x": "é"})
+        for i in range(3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        bulk_rows.insert_rows(made)
+    assert len(queries) == 1
+    assert all(not s._state.adding for s in made)
+    for screening in made:
+        stored = Screening.objects.get(pk=screening.pk)
+        assert (stored.reference, stored.answers) == (screening.reference, screening.answers)
+        assert stored.created_at is not None and stored.created_at == screening.created_at  # auto_now_add
+    with connection.cursor() as cursor:  # the answers are encrypted at rest
+        key = Screening._meta.pk.get_db_prep_value(made[0].pk, connection)
+        cursor.execute(f"SELECT answers FROM {Screening._meta.db_table} WHERE id = %s", [key])
+        text = cursor.fetchone()[0]
+        assert text.startswith("gAAAA") and "age" not in text  # a Fernet token
+    rows = [
+        ScreeningOutcome(screening=made[i % 3], outcome_id=f"o{i}", category="c", strength="weak") for i in range(4)
+    ]
+    bulk_rows.insert_rows(rows)  # an auto-increment key: read back in VALUES order
+    for row in rows:
+        assert row.pk is not None
+        assert ScreeningOutcome.objects.get(pk=row.pk).outcome_id == row.outcome_id
+    rows[0].strength = "strong"
+    rows[0].save()  # marked saved: an UPDATE, not a second row
+    assert ScreeningOutcome.objects.filter(screening=made[0]).count() == 2
+    assert ScreeningOutcome.objects.get(pk=rows[0].pk).strength == "strong"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rules import ErrorCode, InvalidAnswers, evaluate, validate
+from rules import ErrorCode, InvalidAnswers, evaluate, load_ruleset, validate
 from rules.engine import engine_for
 
 BASE = {"country_of_origin": "RU", "host_country": "DE", "military_situation": "summoned_did_not_report"}
@@ -130,3 +130,21 @@ def test_compiled_statuses_agree_with_the_plain_reading(ruleset):
     assert {qid for qid, found in seen.items() if NA in found} == {
         q.id for q in questionnaire.questions if q.show_if is not None
     }
+
+
+def test_the_fast_path_of_check_value_agrees_with_the_full_checks():
+    """_check_value returns common valid answers at once; on every question of every version, valid and invalid
+    values alike, it must give what the full checks give (normalised value and problems)."""
+    from rules.validation import EXCLUSIVE_OPTIONS, INTEGER_MAX, INTEGER_MIN, _check_value, _check_value_fully
+
+    for version in ("1.0.0", "1.1.0"):
+        questionnaire = load_ruleset(f"military_service/{version}").questionnaire
+        for question in questionnaire.questions:
+            options = list(question.option_ids)
+            values = [None, "", [], True, False, 0, 1, -1, INTEGER_MIN, INTEGER_MAX, INTEGER_MAX + 1, 1.0, "1", {}]
+            values += ["RU", "ru", "XX", "2022-09-21", "2022-09", "unknown", ["unknown"], [1], [None], "zz"]
+            values += options + [[o] for o in options] + [options, options[::-1], options[:2] * 2]
+            values += [[o, e] for o in options[:3] for e in EXCLUSIVE_OPTIONS]
+            for value in values:
+                fast, full = _check_value(question, value), _check_value_fully(question, value)
+                assert (fast[0], list(fast[1])) == (full[0], list(full[1])), (version, question.id, value)

@@ -3,7 +3,10 @@ organisation here, so no view can forget to."""
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 import rules
 
@@ -238,6 +241,18 @@ def screening_list(*, organisation: Organisation, filters: dict | None = None):
     return qs
 
 
+_ACTOR_RELATIONS = ("created_by_user", "created_by_client", "updated_by_user", "updated_by_client")
+
+
+@functools.cache
+def _screening_with_actor_labels() -> tuple[str, ...]:
+    """Every column of a screening and, of the users and clients who created and changed it, what their labels
+    read (actor_label_of): compiling the related models' every column was a fifth of a detail GET's CPU."""
+    username = get_user_model().USERNAME_FIELD
+    labels = [f"{relation}__{username if relation.endswith('user') else 'name'}" for relation in _ACTOR_RELATIONS]
+    return (*(f.name for f in Screening._meta.concrete_fields), *labels)
+
+
 def screening_get(*, organisation: Organisation, screening_id, with_answers: bool = True) -> Screening | None:
     """One screening of the organisation, or None (another organisation's screening is simply not found).
 
@@ -246,8 +261,8 @@ def screening_get(*, organisation: Organisation, screening_id, with_answers: boo
     qs = Screening.objects.filter(organisation=organisation, pk=screening_id)
     if not with_answers:
         qs = qs.defer(*SCREENING_ENCRYPTED_FIELDS)
-    else:  # who created and changed it, shown with it: one query, not three
-        qs = qs.select_related("created_by_user", "created_by_client", "updated_by_user", "updated_by_client")
+    else:  # who created and changed it, shown with it: one query, not three, with only the columns of their labels
+        qs = qs.select_related(*_ACTOR_RELATIONS).only(*_screening_with_actor_labels())
     return next(iter(qs.order_by()[:1]), None)  # the pk is unique: no ORDER BY to compile (~1 ms of a GET)
 
 

@@ -430,7 +430,8 @@ def main() -> None:
         for result in results:
             print(result.cpu_line())
         ratio = results[0].rps / results[1].rps if results[1].rps else 0.0
-        print(f"ratio screening/trivial: {ratio:.2f} (throughput)", end="")
+        verdict = "met" if ratio >= 0.5 else "NOT met"
+        print(f"ratio screening/trivial: {ratio:.2f} (throughput; target >= 0.5: {verdict})", end="")
         if results[0].cpu_ms and results[1].cpu_ms:
             print(
                 f", {sum(results[1].cpu_ms) / sum(results[0].cpu_ms):.2f} (server CPU per request, trivial/screening)"

@@ -27,9 +27,17 @@ from django.db import connections, router
 from django.db.models import Model
 
 
+def _batches(connection, fields, objs: Sequence[Model]):
+    """The objects in runs the database takes in one statement (SQLite: at most 999 parameters, as bulk_create
+    counts them; PostgreSQL: all of them)."""
+    size = max(1, connection.ops.bulk_batch_size(fields, objs))
+    for start in range(0, len(objs), size):
+        yield objs[start : start + size]
+
+
 def insert_rows(objs: Sequence[Model]) -> None:
-    """INSERT new objects (all of one model) in one statement; an auto-increment primary key is set on each from
-    RETURNING, and each object is marked saved (a later save() updates its row)."""
+    """INSERT new objects (all of one model) in one statement (per batch, see _batches); an auto-increment primary
+    key is set on each from RETURNING, and each object is marked saved (a later save() updates its row)."""
     if not objs:
         return
     model = type(objs[0])
@@ -39,28 +47,26 @@ def insert_rows(objs: Sequence[Model]) -> None:
     quote = connection.ops.quote_name
     auto_pk = meta.auto_field is not None and all(obj.pk is None for obj in objs)
     fields = [f for f in meta.concrete_fields if not (auto_pk and f is meta.auto_field)]
-    params: list = []
-    for obj in objs:
-        params.extend(f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES {', '.join([row] * len(objs))}"
-    )
-    if auto_pk:
-        sql += f" RETURNING {quote(meta.pk.column)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if auto_pk:
-            # Both databases return the rows in VALUES order (Django's bulk_create relies on it too).
-            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-                obj.pk = pk
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, db
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    tail = f" RETURNING {quote(meta.pk.column)}" if auto_pk else ""
+    for batch in _batches(connection, fields, objs):
+        params: list = []
+        for obj in batch:
+            params.extend(f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(head + ", ".join([row] * len(batch)) + tail, params)
+            if auto_pk:
+                # Both databases return the rows in VALUES order (Django's bulk_create relies on it too).
+                for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
+                    obj.pk = pk
+        for obj in batch:
+            obj._state.adding, obj._state.db = False, db
 
 
 def update_rows(objs: Sequence[Model], fields: Sequence[str]) -> int:
-    """Write `fields` of each object (all of one model, already saved) to its row; returns the rows updated."""
+    """Write `fields` of each object (all of one model, already saved) to its row, in one statement per batch;
+    returns the rows updated."""
     if not objs:
         return 0
     model = type(objs[0])
@@ -75,16 +81,19 @@ def update_rows(objs: Sequence[Model], fields: Sequence[str]) -> int:
         for n, f in enumerate(columns, 2)
     )
     row = "(" + ", ".join(["%s"] * (1 + len(columns))) + ")"
-    params: list = []
-    for obj in objs:
-        params.append(pk.get_db_prep_save(obj.pk, connection))
-        params.extend(f.get_db_prep_save(f.pre_save(obj, add=False), connection) for f in columns)
     table = quote(meta.db_table)
     pk_join = "v.column1" + (f"::{pk.db_type(connection)}" if cast else "")
-    sql = (
-        f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(objs))}) AS v "
-        f"WHERE {table}.{quote(pk.column)} = {pk_join}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    updated = 0
+    for batch in _batches(connection, [pk, *columns], objs):
+        params: list = []
+        for obj in batch:
+            params.append(pk.get_db_prep_save(obj.pk, connection))
+            params.extend(f.get_db_prep_save(f.pre_save(obj, add=False), connection) for f in columns)
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(batch))}) AS v "
+            f"WHERE {table}.{quote(pk.column)} = {pk_join}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            updated += cursor.rowcount
+    return updated

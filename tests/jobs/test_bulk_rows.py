@@ -88,3 +88,29 @@ def test_insert_rows_stores_what_bulk_create_would_with_pks_and_prepared_values(
     rows[0].save()  # marked saved: an UPDATE, not a second row
     assert ScreeningOutcome.objects.filter(screening=made[0]).count() == 2
     assert ScreeningOutcome.objects.get(pk=rows[0].pk).strength == "strong"
+
+
+def test_many_rows_go_in_batches_the_database_takes_with_every_key_and_value_in_place():
+    """SQLite builds differ in how many parameters a statement may hold (999 in older ones, which bulk_create
+    assumes): 1,000 screenings and 600 outcome rows go in several statements there, one each on PostgreSQL, and
+    every row keeps its own key and values across the batches."""
+    actor = make_actor()
+    made = [Screening(organisation=actor.organisation, reference=f"many-{i}", answers={"n": i}) for i in range(1000)]
+    with CaptureQueriesContext(connection) as queries:
+        bulk_rows.insert_rows(made)
+    assert len(queries) > 1 if connection.vendor == "sqlite" else len(queries) == 1
+    assert {s.reference: s.answers["n"] for s in Screening.objects.filter(reference__startswith="many-")} == {
+        f"many-{i}": i for i in range(1000)
+    }
+    rows = [
+        ScreeningOutcome(screening=made[i % 60], outcome_id=f"o{i}", category="c", strength="weak") for i in range(600)
+    ]
+    bulk_rows.insert_rows(rows)
+    assert len({row.pk for row in rows}) == 600
+    stored = dict(ScreeningOutcome.objects.filter(screening__in=made).values_list("pk", "outcome_id"))
+    assert all(stored[row.pk] == row.outcome_id for row in rows)
+    for i, row in enumerate(rows):
+        row.strength = "strong" if i % 2 else "moderate"
+    assert bulk_rows.update_rows(rows, ["strength"]) == 600
+    stored = dict(ScreeningOutcome.objects.filter(screening__in=made).values_list("pk", "strength"))
+    assert all(stored[row.pk] == row.strength for row in rows)

@@ -17,7 +17,7 @@ help:
 	@echo "make audit  - Django's deployment checks with the production settings; fails on any warning"
 	@echo "make serve  - production server (gunicorn with config/gunicorn.conf.py; env-driven settings)"
 	@echo "make worker - Celery worker for background jobs (needs REDIS_URL or CELERY_BROKER_URL)"
-	@echo "make bench  - engine benchmark (prints figures; not a test)"
+	@echo "make bench  - engine, batch and ruleset_impact benchmarks (prints figures; not a test; needs PostgreSQL)"
 	@echo "make bench-impact - ruleset_impact over 100,000 stored screenings on PostgreSQL (prints figures)"
 	@echo "make bench-api - partner API: server CPU per request in process, then gunicorn + wrk load (prints figures)"
 	@echo "make bench-jobs - a 100,000-row job on 2 Celery worker processes vs manage.py screen --workers 2 (BENCH_PG_URL database is dropped)"
@@ -83,8 +83,11 @@ format: venv-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Every target of issue 13 that is not the API's: the engine and batch (engine_bench), then ruleset_impact over
+# 100,000 stored screenings on PostgreSQL (impact_bench, about 10 minutes more; BENCH_SKIP_IMPACT=1 to skip).
 bench: venv-dev
 	$(PY) bench/engine_bench.py
+	test -n "$$BENCH_SKIP_IMPACT" || $(PY) bench/impact_bench.py
 
 bench-api: venv-dev
 	$(PY) bench/api_inprocess_bench.py

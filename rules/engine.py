@@ -383,6 +383,12 @@ def _literals_by_question(literals) -> list[tuple[str, list, list[str], list[str
 _ENGINES: dict[str, Engine] = {}
 
 
+def durable_in_use() -> bool:
+    """Whether this process has registered a ruleset with durable's C engine (its state must then never be
+    copied into a forked child: `manage.py screen` forks its workers only while this is False)."""
+    return bool(_HANDLES)
+
+
 def engine_for(ruleset: Ruleset) -> Engine:
     """The process-wide engine of a ruleset (compiled and registered lazily, once)."""
     key = f"{ruleset.name}:{ruleset.sha256}"
@@ -395,4 +401,4 @@ def engine_for(ruleset: Ruleset) -> Engine:
     return engine
 
 
-__all__ = ["Engine", "EngineError", "Fired", "engine_for"]
+__all__ = ["Engine", "EngineError", "Fired", "durable_in_use", "engine_for"]

@@ -18,6 +18,7 @@ from . import conditions as c
 from .countries import COUNTRIES
 from .model import Citation, Option, Outcome, PostProcessing, Question, Questionnaire, Rule, Ruleset
 from .validation import _check_value, is_year_month
+from .yamlfiles import safe_load
 
 RULESETS_DIR = Path(__file__).resolve().parent / "rulesets"
 DEFAULT_RULESET = "military_service/1.1.0"
@@ -308,7 +309,7 @@ def load_ruleset_from(directory: Path) -> Ruleset:
     problems: list[str] = []
     for filename, text in texts.items():
         try:
-            documents[filename] = yaml.safe_load(text)
+            documents[filename] = safe_load(text)
         except yaml.YAMLError as exc:
             problems.append(f"{filename}: not valid YAML: {exc}")
     if problems:

@@ -12,9 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .model import Outcome, Question, Rule, Ruleset
+from .yamlfiles import safe_load
 
 SOURCE_LANGUAGE = "en"
 QUESTION_TEXTS = ("prompt", "help", "caseworker_prompt", "caseworker_help")
@@ -95,7 +94,7 @@ def available_languages(ruleset: Ruleset) -> list[str]:
 
 @lru_cache(maxsize=16)
 def _load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 def translation_for(ruleset: Ruleset, language: str | None) -> Translation:

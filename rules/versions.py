@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from . import conditions as c
 from .loader import RULESETS_DIR, load_ruleset
 from .model import Questionnaire, Ruleset
 from .validation import _check_value
+from .yamlfiles import safe_load
 
 STRENGTH_RANK = {"needs_information": 0, "arguable": 1, "strong": 2}
 
@@ -39,7 +38,7 @@ def changelog(slug: str, version: str) -> dict[str, Any]:
     path = RULESETS_DIR / slug / version / "changelog.yaml"
     if not path.exists():
         return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return safe_load(path.read_text(encoding="utf-8")) or {}
 
 
 @dataclass(frozen=True)

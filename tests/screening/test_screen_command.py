@@ -291,6 +291,39 @@ def test_workers_give_byte_identical_output(tmp_path, monkeypatch):
     assert len(two.splitlines()) == len(mixed)
 
 
+def test_manage_py_screen_forks_its_workers_and_they_give_the_same_output(tmp_path):
+    """In its own process the command has never registered the ruleset with durable: its workers are forked."""
+    records = public_records()
+    text = jsonl([*records, "{bad", *reversed(records)])
+    _, expected, _ = run(tmp_path, text)
+    source = tmp_path / "forked.jsonl"
+    source.write_text(text)
+    code = (
+        "import sys, django; django.setup()\n"
+        "from screening.management.commands import screen\n"
+        "chosen = []\n"
+        "real = screen._worker_context\n"
+        "screen._worker_context = lambda name: chosen.append(real(name).get_start_method()) or real(name)\n"
+        "from django.core.management import call_command\n"
+        "from django.core.management.base import CommandError\n"
+        "try:\n"
+        f"    call_command('screen', {str(source)!r}, '--workers', '2', stdout=sys.stdout)\n"
+        "except CommandError as exc:\n"
+        "    print('status', exc.returncode, chosen, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, cwd=settings.BASE_DIR, env=env, timeout=120
+    )
+    assert done.stderr.decode().strip() == "status 1 ['fork']", done.stderr.decode()
+    assert done.stdout.decode() == expected
+
+
+def test_workers_are_spawned_once_durable_holds_a_ruleset_in_this_process():
+    evaluate(CASES[0]["answers"])  # registers the ruleset with durable's C engine in this process
+    assert screen_command._worker_context(settings.SCREENING["RULESET"]).get_start_method() == "spawn"
+
+
 def test_answer_values_are_never_echoed(tmp_path):
     records = [
         {"id": "valid", "answers": {"ethnic_minority": True, "ethnic_group_name": SENTINEL}},

@@ -8,9 +8,12 @@ below describe them in the OpenAPI schema.
 
 from __future__ import annotations
 
+import copy
+import types
 from collections.abc import Mapping
 
 from django.conf import settings
+from django.utils.functional import Promise
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -58,8 +61,33 @@ class AnswersField(serializers.JSONField):
 # ---- requests ----------------------------------------------------------------------------------------------
 
 
+# Arguments DRF's fields only read when built (ChoiceField makes its own dicts of the choices, Field its own dict of
+# the messages; DRF never copies validators): a field may be built again from the same objects.
+_READ_ONLY_KWARGS = frozenset({"choices", "validators", "error_messages"})
+
+
+def _immutable(value) -> bool:
+    # a class or function (a callable default such as `dict`) is called for each use, never changed
+    return value is None or isinstance(value, str | int | float | Promise | type | types.FunctionType)
+
+
+def fresh_field(field: serializers.Field) -> serializers.Field:
+    """A new unbound copy of a declared field, as DRF's deepcopy makes it (the class called again with the field's
+    arguments) but without deep-copying arguments that are immutable or only read; a field with any other
+    argument (a child field, a mutable default) is deep-copied as DRF does."""
+    if all(_immutable(a) for a in field._args) and all(
+        key in _READ_ONLY_KWARGS or _immutable(value) for key, value in field._kwargs.items()
+    ):
+        return field.__class__(*field._args, **field._kwargs)
+    return copy.deepcopy(field)
+
+
 class StrictSerializer(serializers.Serializer):
     """Rejects keys that are not fields, with code unknown_field, together with the fields' own errors."""
+
+    def get_fields(self):
+        # DRF deep-copies every declared field and its arguments for each serializer: 3% of a create's CPU.
+        return {name: fresh_field(field) for name, field in self._declared_fields.items()}
 
     def to_internal_value(self, data):
         unknown = []

@@ -195,10 +195,20 @@ def _check(answers: dict, status: str, ruleset, *, before: dict | None = None) -
     return normalised, statuses
 
 
-def stored_contradictions(answers: dict, ruleset, severity: str = rules.checks.ERROR) -> list:
-    """The contradiction checks (rules.checks.Check) that stored, valid answers fail."""
+def stored_contradictions(answers: dict, ruleset, severity: str = rules.checks.ERROR, statuses=None) -> list:
+    """The contradiction checks (rules.checks.Check) that stored, valid answers fail (`statuses`: their question
+    statuses under this ruleset, when known)."""
     questionnaire = ruleset.questionnaire
-    return rules.checks.failing(questionnaire.checks, answers, questionnaire.statuses(answers), severity)
+    statuses = questionnaire.statuses(answers) if statuses is None else statuses
+    return rules.checks.failing(questionnaire.checks, answers, statuses, severity)
+
+
+def _known_statuses(screening: Screening, ruleset):
+    """The question statuses screening_evaluate was given for these very answers under this ruleset, else None."""
+    known = getattr(screening, "_checked_statuses", None)
+    if known is not None and known[0] is screening.answers and known[1] is ruleset:
+        return known[2]
+    return None
 
 
 UNCONFIRMED_WARNING = "unconfirmed_warning"  # screening_complete (the web's Confirm and complete) refuses
@@ -210,7 +220,8 @@ def screening_warnings(screening: Screening, ruleset=None) -> list[dict]:
     ruleset = ruleset or screening_ruleset(screening)
     confirmed = screening.confirmed_warnings or {}
     out = []
-    for check in stored_contradictions(screening.answers, ruleset, rules.checks.WARNING):
+    statuses = _known_statuses(screening, ruleset)
+    for check in stored_contradictions(screening.answers, ruleset, rules.checks.WARNING, statuses):
         named = {qid: screening.answers.get(qid) for qid in check.questions}
         entry = confirmed.get(check.id) or {}
         out.append(
@@ -288,6 +299,8 @@ def screening_evaluate(
         assessment = rules.evaluate(screening.answers, explain=explain, **options)
     else:
         assessment = rules.evaluation.evaluate_checked(screening.answers, statuses, explain=explain, **options)
+        # the response's warnings read them again (screening_warnings): kept with the very answers they are of
+        screening._checked_statuses = (screening.answers, ruleset, statuses)
     screening.assessment = assessment.as_stored_dict()
     screening._full_assessment = assessment.as_dict() if explain else None
     screening.ruleset_version = assessment.ruleset_version

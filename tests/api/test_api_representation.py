@@ -54,3 +54,44 @@ def test_a_user_screening_with_a_warning_confirmed_and_no_creator(partner):
     assert_same(screening)
     Screening.objects.filter(pk=screening.pk).update(created_by_user=None)  # as SET_NULL leaves it
     assert_same(screening)
+
+
+def _request_serializers():
+    from screening import serializers as s
+
+    found, todo = [], [s.StrictSerializer]
+    while todo:
+        cls = todo.pop()
+        found += cls.__subclasses__()
+        todo += cls.__subclasses__()
+    return found
+
+
+@pytest.mark.parametrize("serializer_class", _request_serializers(), ids=lambda c: c.__name__)
+def test_request_fields_are_built_as_drf_deep_copies_them(serializer_class):
+    """StrictSerializer.get_fields builds fields again without deep-copying read-only arguments: the same fields."""
+    import copy
+
+    declared = serializer_class._declared_fields
+    fields = serializer_class().get_fields()
+    assert repr(fields) == repr(copy.deepcopy(declared))
+    assert all(fields[name] is not field for name, field in declared.items())
+
+
+def test_a_field_with_a_mutable_argument_is_still_deep_copied():
+    from rest_framework import serializers
+
+    from screening.serializers import StrictSerializer
+
+    class WithMutableDefault(StrictSerializer):
+        tags = serializers.ListField(child=serializers.CharField(), default=list)
+        extra = serializers.JSONField(default={"a": []})
+        name = serializers.CharField(default="x", help_text="shared text")
+
+    one, two = WithMutableDefault().fields, WithMutableDefault().fields
+    assert one["extra"].default == two["extra"].default and one["extra"].default is not two["extra"].default
+    assert one["tags"].child is not two["tags"].child and one["tags"].child.parent is one["tags"]
+    assert one["name"].help_text == "shared text"
+    data = WithMutableDefault(data={})
+    assert data.is_valid(), data.errors
+    assert data.validated_data == {"tags": [], "extra": {"a": []}, "name": "x"}

@@ -11,6 +11,7 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 import rules
@@ -20,6 +21,18 @@ from screening.models import AuditAction, AuditEvent, Screening, ScreeningOutcom
 from .conftest import COMPLETE_ANSWERS, VALID_ANSWERS, detail_url
 
 pytestmark = pytest.mark.django_db
+
+
+def test_the_location_follows_the_script_prefix_the_app_is_served_under(partner):
+    """The create's Location is reversed once per script prefix and the new id put in (apis._detail_path)."""
+    try:
+        for prefix in ("/", "/ngo/", "/"):
+            set_script_prefix(prefix)  # what the WSGI handler sets from SCRIPT_NAME (the test client does not)
+            response = partner.api.post("/api/v1/screenings/", {"answers": VALID_ANSWERS}, format="json")
+            assert response.status_code == 201, response.content
+            assert response["Location"] == f"{prefix}api/v1/screenings/{response.json()['id']}/"
+    finally:
+        set_script_prefix("/")
 
 
 def test_create_returns_the_screening_with_its_etag_and_location(partner):

@@ -1,0 +1,53 @@
+"""screening.prepared_reads.PreparedLookup: compiled once, it must give what the queryset gives, on both databases."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from screening import services
+from screening.auth import _CLIENT_BY_TOKEN_HASH
+from screening.models import Organisation, PartnerClient
+from screening.prepared_reads import PreparedLookup
+
+pytestmark = pytest.mark.django_db
+
+
+def values(obj):
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+def by_hash(digest):
+    return PartnerClient.objects.select_related("organisation").filter(token_hash=digest).order_by()[:1]
+
+
+def test_the_prepared_token_lookup_gives_what_the_queryset_gives(django_assert_num_queries):
+    first = Organisation.objects.create(name="First")
+    second = Organisation.objects.create(name="Second")
+    expires = timezone.now() + dt.timedelta(days=3)
+    a, _ = services.partner_client_create(organisation=first, name="Case system", expires_at=expires)
+    b, _ = services.partner_client_create(organisation=second, name="Other system")
+    services.partner_client_revoke(client=b)
+    lookup = PreparedLookup(PartnerClient, by_hash)
+    for client in (a, b, a):  # the second call of a runs the plan compiled by the first
+        expected = by_hash(client.token_hash).get()
+        with django_assert_num_queries(1):  # the organisation comes with it
+            got = lookup.get(client.token_hash)
+            organisation = got.organisation
+        assert type(got) is PartnerClient and got._state.db == expected._state.db and not got._state.adding
+        assert values(got) == values(expected)  # the UUID key and aware datetimes converted as iteration does
+        assert values(organisation) == values(expected.organisation)
+    assert _CLIENT_BY_TOKEN_HASH.get(a.token_hash).pk == a.pk
+
+
+def test_no_row_gives_none_and_the_value_is_a_parameter_not_sql():
+    services.partner_client_create(organisation=Organisation.objects.create(name="First"), name="Case system")
+    lookup = PreparedLookup(PartnerClient, by_hash)
+    assert lookup.get("0" * 64) is None
+    assert lookup.get("x' OR '1'='1") is None  # would match every row if it were pasted into the SQL
+
+
+def test_a_value_the_compilation_changes_is_refused():
+    lookup = PreparedLookup(PartnerClient, lambda v: PartnerClient.objects.filter(token_hash__startswith=v))
+    with pytest.raises(ValueError, match="once, unchanged"):
+        lookup.get("abc")

@@ -111,16 +111,15 @@ def lock_chain(organisation_id: int | None) -> AuditChain:
             pass  # created by a concurrent insert meanwhile: lock it on the next turn
 
 
-def _move_head(key: str, seq: int, head_hash: str) -> None:
+def _move_head(round_trip: bulk_rows.RoundTrip, key: str, seq: int, head_hash: str) -> None:
     """The chain's new head, in one plain statement (the row is already locked by lock_chain): the ORM's
-    update() cost more client CPU than the statement itself, on every audited request."""
+    update() cost more client CPU than the statement itself, on every audited request. Queued in `round_trip`."""
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(AuditChain._meta.db_table)} SET {quote('head_seq')} = %s, {quote('head_hash')} = %s "
-            f"WHERE {quote('key')} = %s",
-            [seq, head_hash, key],
-        )
+    round_trip.add(
+        f"UPDATE {quote(AuditChain._meta.db_table)} SET {quote('head_seq')} = %s, {quote('head_hash')} = %s "
+        f"WHERE {quote('key')} = %s",
+        [seq, head_hash, key],
+    )
 
 
 @dataclass
@@ -195,8 +194,9 @@ def append_many(*, organisation: Organisation | None, events: list[NewEvent]) ->
             row.hash = event_digest(prev_hash=prev, fields={name: getattr(row, name) for name in HASHED_FIELDS})
             prev = row.hash
             rows.append(row)
-        bulk_rows.insert_rows(rows)  # new rows only (the trail is append-only), in one plain INSERT
-        _move_head(chain.key, seq, prev)
+        round_trip = bulk_rows.RoundTrip()
+        _move_head(round_trip, chain.key, seq, prev)  # sent with the INSERT (one round trip on PostgreSQL)
+        bulk_rows.insert_rows(rows, round_trip=round_trip)  # new rows only (the trail is append-only)
     return rows
 
 

@@ -35,17 +35,57 @@ def _batches(connection, fields, objs: Sequence[Model]):
         yield objs[start : start + size]
 
 
-def insert_rows(objs: Sequence[Model]) -> None:
+class RoundTrip:
+    """Statements sent to the database together. On PostgreSQL, psycopg2 sends `a; b; c` as one query: one round
+    trip, and the result (RETURNING rows) of the last statement. Elsewhere (SQLite takes one statement per call)
+    each statement runs when it is added. A create queues its screening's INSERT and its chain head's UPDATE and
+    sends each with the next INSERT: two round trips fewer per create."""
+
+    def __init__(self, db: str = "default"):
+        self.connection = connections[db]
+        self.together = self.connection.vendor == "postgresql"
+        self._sql: list[str] = []
+        self._params: list = []
+
+    def add(self, sql: str, params: Sequence) -> None:
+        if self.together:
+            self._sql.append(sql)
+            self._params.extend(params)
+        else:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql, params)
+
+    def send(self, sql: str | None = None, params: Sequence = (), *, fetch: bool = False) -> list | None:
+        """Run what is queued followed by `sql`; the rows `sql` returns when `fetch`."""
+        statements, values = [*self._sql, *([sql] if sql else [])], [*self._params, *params]
+        self._sql, self._params = [], []
+        if not statements:
+            return [] if fetch else None
+        with self.connection.cursor() as cursor:
+            cursor.execute("; ".join(statements), values)
+            return cursor.fetchall() if fetch else None
+
+
+def insert_rows(objs: Sequence[Model], *, round_trip: RoundTrip | None = None, send: bool = True) -> None:
     """INSERT new objects (all of one model) in one statement (per batch, see _batches); an auto-increment primary
-    key is set on each from RETURNING, and each object is marked saved (a later save() updates its row)."""
+    key is set on each from RETURNING, and each object is marked saved (a later save() updates its row).
+
+    `round_trip`: statements queued before are sent with this INSERT (on PostgreSQL, in one round trip); with
+    `send=False` the INSERT itself is queued there too, to go with a later statement (only for objects that carry
+    their own primary keys: nothing is read back)."""
     if not objs:
+        if round_trip is not None and send:
+            round_trip.send()
         return
     model = type(objs[0])
     meta = model._meta
     db = router.db_for_write(model)
     connection = connections[db]
+    round_trip = round_trip or RoundTrip(db)
     quote = connection.ops.quote_name
     auto_pk = meta.auto_field is not None and all(obj.pk is None for obj in objs)
+    if not send and auto_pk:
+        raise ValueError("objects whose keys the database assigns cannot wait in a round trip: send them")
     fields = [f for f in meta.concrete_fields if not (auto_pk and f is meta.auto_field)]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
@@ -54,12 +94,15 @@ def insert_rows(objs: Sequence[Model]) -> None:
         params: list = []
         for obj in batch:
             params.extend(f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields)
-        with connection.cursor() as cursor:
-            cursor.execute(head + ", ".join([row] * len(batch)) + tail, params)
-            if auto_pk:
-                # Both databases return the rows in VALUES order (Django's bulk_create relies on it too).
-                for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
-                    obj.pk = pk
+        sql = head + ", ".join([row] * len(batch)) + tail
+        if not send:
+            round_trip.add(sql, params)
+        elif auto_pk:
+            # Both databases return the rows in VALUES order (Django's bulk_create relies on it too).
+            for obj, (pk,) in zip(batch, round_trip.send(sql, params, fetch=True), strict=True):
+                obj.pk = pk
+        else:
+            round_trip.send(sql, params)
         for obj in batch:
             obj._state.adding, obj._state.db = False, db
 

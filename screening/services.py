@@ -398,13 +398,15 @@ def screenings_create_many(
     if not stored:
         return results
     with transaction.atomic():
-        bulk_rows.insert_rows(stored)  # one plain INSERT each: the ORM's compilation cost more than the statements
+        # One plain INSERT each (the ORM's compilation cost more than the statements), sent together
+        round_trip = bulk_rows.RoundTrip()
+        bulk_rows.insert_rows(stored, round_trip=round_trip, send=False)
         rows = []
         for screening in stored:
             for row in screening._outcome_rows:
                 row.screening = screening
                 rows.append(row)
-        bulk_rows.insert_rows(rows)
+        bulk_rows.insert_rows(rows, round_trip=round_trip)
         audit_chain.append_many(
             organisation=actor.organisation,
             events=[

@@ -114,3 +114,26 @@ def test_many_rows_go_in_batches_the_database_takes_with_every_key_and_value_in_
     assert bulk_rows.update_rows(rows, ["strength"]) == 600
     stored = dict(ScreeningOutcome.objects.filter(screening__in=made).values_list("pk", "strength"))
     assert all(stored[row.pk] == row.strength for row in rows)
+
+
+def test_a_round_trip_sends_queued_statements_with_the_next_insert():
+    """On PostgreSQL the screening's INSERT waits and goes with its outcome rows' INSERT: one round trip."""
+    actor = make_actor()
+    screening = Screening(organisation=actor.organisation, reference="together", answers={"age": 30})
+    outcome = ScreeningOutcome(screening=screening, outcome_id="conscientious_objection", strength="strong")
+    round_trip = bulk_rows.RoundTrip()
+    with CaptureQueriesContext(connection) as queries:
+        bulk_rows.insert_rows([screening], round_trip=round_trip, send=False)
+        bulk_rows.insert_rows([outcome], round_trip=round_trip)
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert outcome.pk is not None and not outcome._state.adding  # RETURNING of the last statement read back
+    stored = ScreeningOutcome.objects.select_related("screening").get(pk=outcome.pk)
+    assert stored.screening.answers == {"age": 30} and stored.strength == "strong"
+
+
+def test_objects_whose_keys_the_database_assigns_cannot_wait_in_a_round_trip():
+    screening = Screening.objects.create(organisation=make_actor().organisation, reference="r", answers={})
+    outcome = ScreeningOutcome(screening=screening, outcome_id="x", strength="strong")
+    with pytest.raises(ValueError, match="cannot wait"):
+        bulk_rows.insert_rows([outcome], round_trip=bulk_rows.RoundTrip(), send=False)
+    assert not ScreeningOutcome.objects.exists()

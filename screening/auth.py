@@ -78,6 +78,7 @@ class PartnerPrincipal:
 _CLIENT_BY_TOKEN_HASH = PreparedLookup(
     PartnerClient,
     lambda digest: PartnerClient.objects.select_related("organisation").filter(token_hash=digest).order_by()[:1],
+    ("token_hash",),
 )
 
 

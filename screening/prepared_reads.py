@@ -1,24 +1,26 @@
-"""A lookup the ORM compiles once per process and database, then runs with a new string value each time.
+"""Lookups the ORM compiles once per process and database, then runs with new values each time.
 
 Compiling a QuerySet (its columns, joins, select_related and converters) costs more CPU than a small indexed lookup
-takes to run. The partner-token lookup runs on every API request: compiling its SELECT was about a tenth of a
-create's CPU and more of a `GET me/`'s (README, "API benchmark"). PreparedLookup builds the queryset once with a
-marker in place of the value, keeps the compiled SQL, and on each call runs that SQL with the value and turns the
+takes to run. The partner-token lookup runs on every API request, and the screening lookup on every detail GET:
+compiling their SELECTs was most of a `GET me/` and a third of the detail GET's own work (README, "API
+benchmark"). PreparedLookup builds the queryset once with a marker in place of each value, keeps the compiled SQL,
+and on each call runs that SQL with the values, prepared by their fields as a filter prepares them, and turns the
 rows into model instances as QuerySet iteration does (Django's own compiler converters; select_related objects
 populated by Django's RelatedPopulator). A test holds its results equal to the queryset's on both databases.
 
-Only for a value that a text field's lookup passes through unchanged (a str compared with a CharField): the marker
-must come out of compilation as one parameter, as given, or the lookup refuses to prepare (ValueError).
+Values are compared with text, integer or UUID fields (`exact` lookups): each marker must come out of compilation
+as exactly one parameter, prepared as its field prepares a value, or the lookup refuses to prepare (ValueError).
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 
@@ -27,7 +29,7 @@ from django.db.models.query import get_related_populators
 class _Plan:
     sql: str
     params: tuple
-    slot: int  # the index of the value in params
+    slots: tuple[tuple[int, models.Field], ...]  # (index in params, field), in the order of the lookup's values
     compiler: object
     model: type[Model]
     fields: slice
@@ -35,13 +37,28 @@ class _Plan:
     related: list
 
 
-class PreparedLookup:
-    """`build(value)` returns a queryset of `model` (filtered by `value`, ordered or not, sliced as wanted);
-    `get(value)` the first model instance it gives, or None."""
+def _marker(field: models.Field):
+    """A value no query would hold by chance, of a type the field takes."""
+    if isinstance(field, models.ForeignKey):
+        return _marker(field.target_field)
+    if isinstance(field, models.UUIDField):
+        return uuid.uuid4()
+    if isinstance(field, models.IntegerField):
+        return 2**30 + secrets.randbits(29)  # in range of every integer column
+    if isinstance(field, models.CharField | models.TextField):
+        return f"prepared-lookup-{secrets.token_hex(16)}"
+    raise ValueError(f"{field!r}: a prepared lookup takes text, integer or UUID fields")
 
-    def __init__(self, model: type[Model], build: Callable[[str], QuerySet]):
+
+class PreparedLookup:
+    """`build(*values)` returns a queryset of `model` filtered by the values (compared, in order, with the fields
+    named in `fields`; "pk" for the primary key), ordered or not, sliced as wanted; `get(*values)` the first model
+    instance it gives, or None."""
+
+    def __init__(self, model: type[Model], build: Callable[..., QuerySet], fields: tuple[str, ...]):
         self._model = model
         self._build = build
+        self._fields = [model._meta.pk if name == "pk" else model._meta.get_field(name) for name in fields]
         self._plans: dict[tuple[str, str], _Plan] = {}
         self._lock = threading.Lock()
 
@@ -55,19 +72,23 @@ class PreparedLookup:
         return plan
 
     def _compile(self, db: str) -> _Plan:
-        marker = f"prepared-lookup-{secrets.token_hex(16)}"
-        queryset = self._build(marker).using(db)
-        compiler = queryset.query.get_compiler(using=db)
+        connection = connections[db]
+        markers = [_marker(field) for field in self._fields]
+        compiler = self._build(*markers).using(db).query.get_compiler(using=db)
         sql, params = compiler.as_sql()
-        slots = [i for i, param in enumerate(params) if param == marker]
-        if len(slots) != 1 or any(isinstance(p, str) and marker in p and p != marker for p in params):
-            raise ValueError("the value must appear once, unchanged, among the compiled query's parameters")
+        slots = []
+        for field, marker in zip(self._fields, markers, strict=True):
+            prepared = field.get_db_prep_value(marker, connection)
+            found = [i for i, param in enumerate(params) if param == prepared]
+            if len(found) != 1:
+                raise ValueError(f"{field.name}: the value must appear once, as its field prepares it, in the query")
+            slots.append((found[0], field))
         klass_info = compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Plan(
             sql=sql,
             params=tuple(params),
-            slot=slots[0],
+            slots=tuple(slots),
             compiler=compiler,
             model=klass_info["model"],
             fields=slice(start, end),
@@ -75,12 +96,14 @@ class PreparedLookup:
             related=get_related_populators(klass_info, compiler.select, db),
         )
 
-    def get(self, value: str) -> Model | None:
+    def get(self, *values) -> Model | None:
         db = router.db_for_read(self._model)
+        connection = connections[db]
         plan = self._plan(db)
         params = list(plan.params)
-        params[plan.slot] = value
-        with connections[db].cursor() as cursor:
+        for (slot, field), value in zip(plan.slots, values, strict=True):
+            params[slot] = field.get_db_prep_value(value, connection)  # as an exact filter prepares it
+        with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             row = cursor.fetchone()
         if row is None:

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 import rules
 
 from .models import SCREENING_ENCRYPTED_FIELDS, AuditEvent, CountryProfile, Organisation, PartnerClient, Screening
+from .prepared_reads import PreparedLookup
 
 
 def active_ruleset() -> rules.model.Ruleset:
@@ -258,12 +259,25 @@ def screening_get(*, organisation: Organisation, screening_id, with_answers: boo
 
     with_answers=False: the encrypted columns are not loaded, so not decrypted (for a caller that only checks
     the screening exists and its version before a service re-reads it locked); read later, they load then."""
-    qs = Screening.objects.filter(organisation=organisation, pk=screening_id)
-    if not with_answers:
-        qs = qs.defer(*SCREENING_ENCRYPTED_FIELDS)
-    else:  # who created and changed it, shown with it: one query, not three, with only the columns of their labels
-        qs = qs.select_related(*_ACTOR_RELATIONS).only(*_screening_with_actor_labels())
-    return next(iter(qs.order_by()[:1]), None)  # the pk is unique: no ORDER BY to compile (~1 ms of a GET)
+    lookup = _SCREENING_WITH_ACTORS if with_answers else _SCREENING_WITHOUT_ANSWERS
+    return lookup.get(getattr(organisation, "pk", None), screening_id)
+
+
+def _screening_lookup(with_answers: bool) -> PreparedLookup:
+    def build(organisation_id, screening_id):
+        qs = Screening.objects.filter(organisation_id=organisation_id, pk=screening_id)
+        if not with_answers:
+            qs = qs.defer(*SCREENING_ENCRYPTED_FIELDS)
+        else:  # who created and changed it, shown with it: one query, not three, with only their labels' columns
+            qs = qs.select_related(*_ACTOR_RELATIONS).only(*_screening_with_actor_labels())
+        return qs.order_by()[:1]  # the pk is unique: no ORDER BY
+
+    # compiled once per process (screening/prepared_reads.py): compiling it was a third of a detail GET's own work
+    return PreparedLookup(Screening, build, ("organisation_id", "pk"))
+
+
+_SCREENING_WITH_ACTORS = _screening_lookup(with_answers=True)
+_SCREENING_WITHOUT_ANSWERS = _screening_lookup(with_answers=False)
 
 
 def audit_events_for(*, organisation: Organisation, screening_id=None):

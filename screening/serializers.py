@@ -75,11 +75,12 @@ def fresh_field(field: serializers.Field) -> serializers.Field:
     """A new unbound copy of a declared field, as DRF's deepcopy makes it (the class called again with the field's
     arguments) but without deep-copying arguments that are immutable or only read; a field with any other
     argument (a child field, a mutable default) is deep-copied as DRF does."""
-    if all(_immutable(a) for a in field._args) and all(
-        key in _READ_ONLY_KWARGS or _immutable(value) for key, value in field._kwargs.items()
-    ):
-        return field.__class__(*field._args, **field._kwargs)
-    return copy.deepcopy(field)
+    plain = field.__dict__.get("_rebuilt_plainly")  # decided once per declared field (they live as long as the class)
+    if plain is None:
+        plain = field._rebuilt_plainly = all(_immutable(a) for a in field._args) and all(
+            key in _READ_ONLY_KWARGS or _immutable(value) for key, value in field._kwargs.items()
+        )
+    return field.__class__(*field._args, **field._kwargs) if plain else copy.deepcopy(field)
 
 
 class StrictSerializer(serializers.Serializer):

@@ -79,10 +79,10 @@ HASHED_FIELDS = (
 )
 
 
-def lock_chain(organisation_id: int | None) -> AuditChain:
+def lock_chain(organisation_id: int | None, round_trip: bulk_rows.RoundTrip | None = None) -> AuditChain:
     """The chain's head row, locked until the transaction ends, in one statement: an UPDATE (a row lock on
     PostgreSQL, the database write lock on SQLite) that returns the head, so a second insert waits here rather
-    than reading the same head. Created on first use."""
+    than reading the same head. Created on first use. Statements queued in `round_trip` go with it."""
     key = chain_key(organisation_id)
     quote = connection.ops.quote_name
     sql = (
@@ -90,12 +90,11 @@ def lock_chain(organisation_id: int | None) -> AuditChain:
         f"WHERE {quote('key')} = %s RETURNING {quote('head_seq')}, {quote('head_hash')}, "
         f"{quote('anchor_seq')}, {quote('anchor_hash')}"
     )
+    round_trip = round_trip or bulk_rows.RoundTrip()
     while True:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [key])
-            row = cursor.fetchone()
-        if row is not None:
-            head_seq, head_hash, anchor_seq, anchor_hash = row
+        rows = round_trip.send(sql, [key], fetch=True)
+        if rows:
+            head_seq, head_hash, anchor_seq, anchor_hash = rows[0]
             return AuditChain(
                 key=key,
                 organisation_id=organisation_id,
@@ -159,9 +158,12 @@ def deferred():
         append_many(organisation=organisation, events=events)
 
 
-def append_many(*, organisation: Organisation | None, events: list[NewEvent]) -> list[AuditEvent]:
+def append_many(
+    *, organisation: Organisation | None, events: list[NewEvent], round_trip: bulk_rows.RoundTrip | None = None
+) -> list[AuditEvent]:
     """Append events to the organisation's chain (None: the platform's), in order, in one locked step. Inside
-    `deferred()` they are queued instead (with the time of the call) and [] is returned."""
+    `deferred()` they are queued instead (with the time of the call) and [] is returned. Statements queued in
+    `round_trip` go with the chain's lock (the caller sends them if the events were deferred)."""
     if not events:
         return []
     pending = _deferred.get()
@@ -173,7 +175,8 @@ def append_many(*, organisation: Organisation | None, events: list[NewEvent]) ->
     organisation_id = organisation.pk if organisation is not None else None
     # No savepoint inside the caller's transaction: a failed audit write fails the caller's whole change anyway.
     with transaction.atomic(savepoint=False):
-        chain = lock_chain(organisation_id)
+        round_trip = round_trip or bulk_rows.RoundTrip()
+        chain = lock_chain(organisation_id, round_trip)
         seq, prev = chain.head_seq, chain.head_hash
         rows = []
         for new in events:
@@ -194,7 +197,6 @@ def append_many(*, organisation: Organisation | None, events: list[NewEvent]) ->
             row.hash = event_digest(prev_hash=prev, fields={name: getattr(row, name) for name in HASHED_FIELDS})
             prev = row.hash
             rows.append(row)
-        round_trip = bulk_rows.RoundTrip()
         _move_head(round_trip, chain.key, seq, prev)  # sent with the INSERT (one round trip on PostgreSQL)
         bulk_rows.insert_rows(rows, round_trip=round_trip)  # new rows only (the trail is append-only)
     return rows

@@ -66,13 +66,16 @@ class RoundTrip:
             return cursor.fetchall() if fetch else None
 
 
-def insert_rows(objs: Sequence[Model], *, round_trip: RoundTrip | None = None, send: bool = True) -> None:
+def insert_rows(
+    objs: Sequence[Model], *, round_trip: RoundTrip | None = None, send: bool = True, read_keys: bool = True
+) -> None:
     """INSERT new objects (all of one model) in one statement (per batch, see _batches); an auto-increment primary
     key is set on each from RETURNING, and each object is marked saved (a later save() updates its row).
 
     `round_trip`: statements queued before are sent with this INSERT (on PostgreSQL, in one round trip); with
     `send=False` the INSERT itself is queued there too, to go with a later statement (only for objects that carry
-    their own primary keys: nothing is read back)."""
+    their own primary keys, or with `read_keys=False`: nothing is read back). `read_keys=False`: keys the database
+    assigns are not read back; such objects keep no key and are not marked saved (written once, not for reuse)."""
     if not objs:
         if round_trip is not None and send:
             round_trip.send()
@@ -84,12 +87,13 @@ def insert_rows(objs: Sequence[Model], *, round_trip: RoundTrip | None = None, s
     round_trip = round_trip or RoundTrip(db)
     quote = connection.ops.quote_name
     auto_pk = meta.auto_field is not None and all(obj.pk is None for obj in objs)
-    if not send and auto_pk:
+    if not send and auto_pk and read_keys:
         raise ValueError("objects whose keys the database assigns cannot wait in a round trip: send them")
     fields = [f for f in meta.concrete_fields if not (auto_pk and f is meta.auto_field)]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
-    tail = f" RETURNING {quote(meta.pk.column)}" if auto_pk else ""
+    returning = auto_pk and read_keys
+    tail = f" RETURNING {quote(meta.pk.column)}" if returning else ""
     for batch in _batches(connection, fields, objs):
         params: list = []
         for obj in batch:
@@ -97,12 +101,14 @@ def insert_rows(objs: Sequence[Model], *, round_trip: RoundTrip | None = None, s
         sql = head + ", ".join([row] * len(batch)) + tail
         if not send:
             round_trip.add(sql, params)
-        elif auto_pk:
+        elif returning:
             # Both databases return the rows in VALUES order (Django's bulk_create relies on it too).
             for obj, (pk,) in zip(batch, round_trip.send(sql, params, fetch=True), strict=True):
                 obj.pk = pk
         else:
             round_trip.send(sql, params)
+        if auto_pk and not read_keys:
+            continue
         for obj in batch:
             obj._state.adding, obj._state.db = False, db
 

@@ -398,7 +398,8 @@ def screenings_create_many(
     if not stored:
         return results
     with transaction.atomic():
-        # One plain INSERT each (the ORM's compilation cost more than the statements), sent together
+        # One plain INSERT each (the ORM's compilation cost more than the statements), sent with the audit chain's
+        # lock (one round trip on PostgreSQL); the outcome rows' keys are not needed, so not read back
         round_trip = bulk_rows.RoundTrip()
         bulk_rows.insert_rows(stored, round_trip=round_trip, send=False)
         rows = []
@@ -406,8 +407,9 @@ def screenings_create_many(
             for row in screening._outcome_rows:
                 row.screening = screening
                 rows.append(row)
-        bulk_rows.insert_rows(rows, round_trip=round_trip)
+        bulk_rows.insert_rows(rows, round_trip=round_trip, send=False, read_keys=False)
         audit_chain.append_many(
+            round_trip=round_trip,
             organisation=actor.organisation,
             events=[
                 audit_chain.NewEvent(
@@ -422,6 +424,7 @@ def screenings_create_many(
                 for screening in stored
             ],
         )
+        round_trip.send()  # what is still queued when the events were deferred (a job chunk's audit_chain.deferred)
         if idempotency is not None:
             request, indexes = idempotency
             valid_indexes = [

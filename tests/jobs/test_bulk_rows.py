@@ -137,3 +137,38 @@ def test_objects_whose_keys_the_database_assigns_cannot_wait_in_a_round_trip():
     with pytest.raises(ValueError, match="cannot wait"):
         bulk_rows.insert_rows([outcome], round_trip=bulk_rows.RoundTrip(), send=False)
     assert not ScreeningOutcome.objects.exists()
+
+
+def test_rows_whose_keys_are_not_read_back_can_wait_and_keep_no_key():
+    screening = Screening.objects.create(organisation=make_actor().organisation, reference="r", answers={})
+    rows = [ScreeningOutcome(screening=screening, outcome_id=oid, strength="arguable") for oid in ("a", "b")]
+    round_trip = bulk_rows.RoundTrip()
+    bulk_rows.insert_rows(rows, round_trip=round_trip, send=False, read_keys=False)
+    round_trip.send()
+    assert all(row.pk is None and row._state.adding for row in rows)  # written once, not for reuse
+    assert sorted(ScreeningOutcome.objects.filter(screening=screening).values_list("outcome_id", flat=True)) == [
+        "a",
+        "b",
+    ]
+
+
+def test_a_create_sends_its_rows_with_the_audit_chains_lock():
+    """services.screenings_create_many: on PostgreSQL the screening, its outcome rows and the chain's lock go in one
+    round trip, the head's move and the audit event in another; the chain still verifies."""
+    from screening import audit_chain, services
+    from screening.models import AuditEvent
+
+    actor = make_actor()
+    answers = public_items(1)[0]["answers"]
+    with CaptureQueriesContext(connection) as queries:
+        (screening,) = services.screenings_create_many(actor=actor, items=[{"answers": answers}])
+    statements = [q["sql"] for q in queries]
+    together = [sql for sql in statements if "screening_screeningoutcome" in sql]
+    assert len(together) == 1
+    if connection.vendor == "postgresql":
+        assert "INSERT INTO" in together[0] and "screening_screening" in together[0]
+        assert "screening_auditchain" in together[0]  # the lock, last: its RETURNING is read
+    assert ScreeningOutcome.objects.filter(screening=screening).count() == len(screening.assessment["outcomes"])
+    assert AuditEvent.objects.filter(screening_id=screening.pk).count() == 1
+    key = audit_chain.chain_key(actor.organisation.pk)
+    assert audit_chain.verify_chain(key, actor.organisation.pk)[1] is None

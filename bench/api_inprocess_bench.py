@@ -39,10 +39,10 @@ TARGET_BULK_MS = 3.0
 # the GET is compared in units of a yardstick timed between the requests of the same run (a fixed piece of
 # pure-Python work, no project code). Until session 13 the unit was GET me/, but session 14 made GET me/ itself
 # 40% cheaper (the token lookup), so it no longer measures the machine alone. Main at 1e78119 (before issue 13),
-# with this script, in three runs alternated with this branch's on 7 December 2026 (README, "API benchmark"): the
-# GET 9.81 yardsticks (9.32-10.32), the POST 16.74 (16.44-17.92).
-BEFORE_GET_PER_YARDSTICK = 9.81
-BEFORE_POST_PER_YARDSTICK = 16.74
+# with this script, in six runs alternated with this branch's on 7 December 2026 (README, "API benchmark"): the
+# GET 9.57 yardsticks (8.94-10.32), the POST 16.59 (15.44-17.92); medians.
+BEFORE_GET_PER_YARDSTICK = 9.57
+BEFORE_POST_PER_YARDSTICK = 16.59
 YARD_DOC = {
     "answers": {f"question_{i}": [f"option_{j}" for j in range(i % 6)] or i for i in range(60)},
     "numbers": list(range(300)),

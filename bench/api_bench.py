@@ -14,7 +14,9 @@ What it does, all on this machine (loopback only):
 3. runs a load bounded in time (--duration) and in requests (--max-requests) with 32 concurrent keep-alive
    clients against (1) `POST /api/v1/screenings/` with a public example case (tests/rules/cases_public_1.1.0.yaml,
    a different reference on every request) and (2) `GET /api/v1/me/`, a trivial authenticated endpoint;
-   with `wrk` (Debian's; installed with apt-get when missing and allowed) or, failing that, Python threads;
+   with `wrk` (Debian's; installed with apt-get when missing and allowed) or, failing that, Python threads; the
+   two endpoints alternate in --rounds slices (default 4 of 5 s each), so that both see the machine at the same
+   speeds (it drifts within minutes);
 4. prints requests/s, p50/p99 latency and errors for both, and the ratio screening/trivial;
 5. stops gunicorn and drops the database.
 """
@@ -31,6 +33,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,6 +81,25 @@ class Result:
             f"{self.name:<26} server CPU per request: {app + db:6.2f} ms "
             f"(gunicorn {app:.2f} ms + PostgreSQL {db:.2f} ms)"
         )
+
+
+def merged(parts: list[Result]) -> Result:
+    """One endpoint's slices as one load: requests and seconds summed, p50 the median of the slices' p50s, p99 the
+    highest slice's p99, the server CPU per request weighted by each slice's requests."""
+    requests = sum(p.requests for p in parts)
+    cpu = None
+    if requests and all(p.cpu_ms for p in parts):
+        cpu = tuple(sum(p.cpu_ms[i] * p.requests for p in parts) / requests for i in (0, 1))
+    return Result(
+        parts[0].name,
+        requests,
+        sum(p.seconds for p in parts),
+        sum(p.errors for p in parts),
+        statistics.median(p.p50_ms for p in parts),
+        max(p.p99_ms for p in parts),
+        f"{parts[0].tool}, {len(parts)} alternated slices",
+        cpu,
+    )
 
 
 # ---- database and server -----------------------------------------------------------------------------------
@@ -335,6 +357,9 @@ def screening_body_parts(case_id: str) -> tuple[tuple[str, str], dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint (default 20)")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="slices per endpoint, the endpoints alternating (default 4)"
+    )
     parser.add_argument("--max-requests", type=int, default=100_000, help="request cap per endpoint")
     parser.add_argument("--clients", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
@@ -419,10 +444,28 @@ def main() -> None:
         run(trivial, duration=2, max_requests=2_000, tag="warmup")
         before = count_screenings(args.pg_url)
 
-        results = [
-            run(screening, duration=args.duration, max_requests=args.max_requests, tag="bench", body=body_parts),
-            run(trivial, duration=args.duration, max_requests=args.max_requests, tag="bench"),
-        ]
+        # The two endpoints alternate in --rounds slices of the duration: this machine's speed drifts within
+        # minutes, and a ratio of two loads taken at different speeds measures the drift (0.19 against 0.28-0.33).
+        slices: dict[str, list[Result]] = {"screening": [], "trivial": []}
+        for _ in range(args.rounds):
+            slices["screening"].append(
+                run(
+                    screening,
+                    duration=max(1, args.duration // args.rounds),
+                    max_requests=max(1, args.max_requests // args.rounds),
+                    tag="bench",
+                    body=body_parts,
+                )
+            )
+            slices["trivial"].append(
+                run(
+                    trivial,
+                    duration=max(1, args.duration // args.rounds),
+                    max_requests=max(1, args.max_requests // args.rounds),
+                    tag="bench",
+                )
+            )
+        results = [merged(slices["screening"]), merged(slices["trivial"])]
         stored = count_screenings(args.pg_url) - before
         print()
         for result in results:

@@ -38,8 +38,8 @@ def _batches(connection, fields, objs: Sequence[Model]):
 class RoundTrip:
     """Statements sent to the database together. On PostgreSQL, psycopg2 sends `a; b; c` as one query: one round
     trip, and the result (RETURNING rows) of the last statement. Elsewhere (SQLite takes one statement per call)
-    each statement runs when it is added. A create queues its screening's INSERT and its chain head's UPDATE and
-    sends each with the next INSERT: two round trips fewer per create."""
+    each statement runs when it is added. A create sends its screening's and outcome rows' INSERTs with the audit
+    chain's lock, and the head's UPDATE with the audit event's INSERT: three round trips fewer per create."""
 
     def __init__(self, db: str = "default"):
         self.connection = connections[db]

@@ -446,26 +446,17 @@ def main() -> None:
 
         # The two endpoints alternate in --rounds slices of the duration: this machine's speed drifts within
         # minutes, and a ratio of two loads taken at different speeds measures the drift (0.19 against 0.28-0.33).
-        slices: dict[str, list[Result]] = {"screening": [], "trivial": []}
+        per_slice = {
+            "duration": max(1, args.duration // args.rounds),
+            "max_requests": max(1, args.max_requests // args.rounds),
+            "tag": "bench",
+        }
+        loads = [(screening, body_parts), (trivial, None)]
+        slices: list[list[Result]] = [[] for _ in loads]
         for _ in range(args.rounds):
-            slices["screening"].append(
-                run(
-                    screening,
-                    duration=max(1, args.duration // args.rounds),
-                    max_requests=max(1, args.max_requests // args.rounds),
-                    tag="bench",
-                    body=body_parts,
-                )
-            )
-            slices["trivial"].append(
-                run(
-                    trivial,
-                    duration=max(1, args.duration // args.rounds),
-                    max_requests=max(1, args.max_requests // args.rounds),
-                    tag="bench",
-                )
-            )
-        results = [merged(slices["screening"]), merged(slices["trivial"])]
+            for (spec, body), parts in zip(loads, slices, strict=True):
+                parts.append(run(spec, body=body, **per_slice))
+        results = [merged(parts) for parts in slices]
         stored = count_screenings(args.pg_url) - before
         print()
         for result in results:

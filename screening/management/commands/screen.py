@@ -248,7 +248,9 @@ def _screen_chunk(chunk: list[tuple[int, bytes]]) -> tuple[bytes, int, int]:
 
 
 def _worker_context(ruleset_name: str):
-    """Fork when no durable state, thread or database connection could be copied into a worker; else spawn."""
+    """Fork when no durable state, thread or database connection could be copied into a worker; else spawn.
+    Before a fork it closes this process's database connections and compiles the ruleset's engine in Python, so
+    the workers inherit it (each registers it with durable itself, on its first line)."""
     import threading
 
     from django.db import connections

@@ -136,7 +136,7 @@ class Screening(models.Model):
     apply_country_profile = models.BooleanField(
         default=False, help_text="Fill unanswered COI questions from the country profile when evaluating"
     )
-    country_of_origin = models.CharField(max_length=2, blank=True, db_index=True)
+    country_of_origin = models.CharField(max_length=2, blank=True)  # indexed in Meta (exact lookups only)
     assessment = EncryptedJSONField(null=True, blank=True)
     ruleset_version = models.CharField(max_length=40, blank=True)
     ruleset_sha256 = models.CharField(max_length=64, blank=True)
@@ -171,7 +171,14 @@ class Screening(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
-        indexes = [models.Index(fields=["organisation", "reference"]), models.Index(fields=["organisation", "status"])]
+        indexes = [
+            models.Index(fields=["organisation", "reference"]),
+            models.Index(fields=["organisation", "status"]),
+            # Declared here rather than with db_index=True: on PostgreSQL that also builds a second, pattern-ops
+            # index for LIKE, which no query uses (a two-letter code is only ever matched exactly) and every
+            # insert paid for.
+            models.Index(fields=["country_of_origin"], name="screening_country_idx"),
+        ]
 
     def __str__(self):
         return f"Screening {self.id}"
@@ -185,13 +192,16 @@ SCREENING_ENCRYPTED_FIELDS = ("answers", "set_aside_answers", "assessment", "cas
 class ScreeningOutcome(models.Model):
     """The latest assessment's outcomes, one row each, so screenings can be filtered by outcome and strength."""
 
-    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="outcomes")
-    outcome_id = models.CharField(max_length=80, db_index=True)
+    # No index of its own: the unique (screening, outcome_id) index below starts with it and serves the lookups by
+    # screening (a screening's rows, the cascade on delete). Each index is written for every row of every create.
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="outcomes", db_index=False)
+    outcome_id = models.CharField(max_length=80)  # indexed in Meta: exact lookups only, no LIKE index needed
     category = models.CharField(max_length=30)
     strength = models.CharField(max_length=20)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["screening", "outcome_id"], name="unique_outcome_per_screening")]
+        indexes = [models.Index(fields=["outcome_id"], name="screening_outcome_id_idx")]
 
 
 class AuditAction(models.TextChoices):

@@ -195,7 +195,9 @@ class ScreeningOutcome(models.Model):
     # No index of its own: the unique (screening, outcome_id) index below starts with it and serves the lookups by
     # screening (a screening's rows, the cascade on delete). Each index is written for every row of every create.
     screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="outcomes", db_index=False)
-    outcome_id = models.CharField(max_length=80)  # indexed in Meta: exact lookups only, no LIKE index needed
+    # Indexed in Meta, without PostgreSQL's LIKE index: outcome_id is matched exactly, or by prefix within one
+    # screening's rows (the dashboard's exclusion flag), which the unique index below serves.
+    outcome_id = models.CharField(max_length=80)
     category = models.CharField(max_length=30)
     strength = models.CharField(max_length=20)
 

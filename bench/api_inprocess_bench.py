@@ -61,6 +61,16 @@ def yardstick() -> int:
     return total
 
 
+def fig(values) -> float:
+    """A figure of CPU per request: the median."""
+    return statistics.median(values)
+
+
+def pg(values) -> float:
+    """PostgreSQL's CPU per request: /proc counts it in clock ticks (10 ms), so the mean over all requests."""
+    return sum(values) / len(values)
+
+
 def bench_url(pg_url: str) -> str:
     parts = urlsplit(pg_url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, parts.fragment))
@@ -242,12 +252,6 @@ def run(args) -> None:
     job_pg = (backend_cpu_seconds() - pg_before) * 1000 / args.job_items
     assert Job.objects.get(pk=job_id).status == JobStatus.COMPLETED
 
-    def fig(values):
-        return statistics.median(values)
-
-    def pg(values):  # /proc counts CPU in clock ticks (10 ms): the mean over all requests, not a median
-        return sum(values) / len(values)
-
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; case {args.case} ({len(answers)} answers)")
     print(f"{args.requests} requests per endpoint, interleaved; CPU ms per request: median (p90); PostgreSQL backend")
     labels = {
@@ -274,7 +278,7 @@ def run(args) -> None:
         print(line)
     ratio = fig(cpu["me"]) / fig(cpu["post"])
     print(f"  CPU ratio GET me/ : POST screenings/ = {ratio:.2f} (throughput ratio if CPU-bound; target >= 0.5)")
-    print_own_work(post, me, cpu, backend, fig, pg, max(100, args.requests // 2))
+    print_own_work(post, me, cpu, backend, max(100, args.requests // 2))
     verdict = "met" if fig(bulk_cpu) <= TARGET_BULK_MS else "NOT met"
     print(
         f"  bulk, {bulk_size} items per request: {fig(bulk_cpu):.2f} ms per item; "
@@ -287,7 +291,7 @@ def run(args) -> None:
     )
 
 
-def print_own_work(post, me, cpu, backend, fig, pg, requests: int) -> None:
+def print_own_work(post, me, cpu, backend, requests: int) -> None:
     """Where the create's own work goes (its CPU and PostgreSQL's beyond GET me/'s, which every request pays too),
     measured in a second pass of creates with the validation and the evaluation timed inside them (apart from
     the figures above: the timers cost a little). A throughput ratio of 0.5 needs the create's whole server CPU
